@@ -1,0 +1,29 @@
+// Small file helpers. Every write that a run relies on is atomic: the content
+// goes to a temporary file in the same folder, is fsync'ed, then renamed over
+// the target, so a reader sees the old file or the new one, never half of one.
+#ifndef RWN_CORE_FILES_H_
+#define RWN_CORE_FILES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace rwn {
+
+// The whole file; NotFound naming `path` when it cannot be opened.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Replaces `path` with `content` atomically (temporary file, fsync, rename).
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content);
+
+// Appends `line` and a newline to `path`, creating it, and fsyncs.
+absl::Status AppendLine(const std::string& path, absl::string_view line);
+
+// 64-bit FNV-1a of `data`, as 16 lowercase hex digits.
+std::string Fingerprint(absl::string_view data);
+
+}  // namespace rwn
+
+#endif  // RWN_CORE_FILES_H_

@@ -1,0 +1,88 @@
+// Tests of the small core helpers: status macros, JSON, files, torch errors.
+#include <c10/util/Exception.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "core/files.h"
+#include "core/json.h"
+#include "core/status_macros.h"
+#include "core/torch_status.h"
+
+namespace rwn {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::StatusOr<int> Half(int x) {
+  if (x % 2 != 0) return absl::InvalidArgumentError("odd");
+  return x / 2;
+}
+
+absl::StatusOr<int> Quarter(int x) {
+  ASSIGN_OR_RETURN(int half, Half(x));
+  ASSIGN_OR_RETURN(int quarter, Half(half));
+  return quarter;
+}
+
+absl::Status CheckQuarter(int x) {
+  RETURN_IF_ERROR(Quarter(x).status());
+  return absl::OkStatus();
+}
+
+TEST(StatusMacrosTest, PropagateErrorsAndValues) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_EQ(Quarter(6).status().message(), "odd");
+  EXPECT_TRUE(CheckQuarter(4).ok());
+  EXPECT_EQ(CheckQuarter(2).message(), "odd");
+}
+
+TEST(JsonTest, WritesEscapedObjects) {
+  EXPECT_EQ(JsonObject()
+                .Add("name", "a\"b\n")
+                .Add("n", 3)
+                .Add("x", 0.25)
+                .Add("ok", true)
+                .Add("bad", 0.0 / 0.0)
+                .AddRaw("list", "[1,2]")
+                .ToString(),
+            "{\"name\":\"a\\\"b\\n\",\"n\":3,\"x\":0.25,\"ok\":true,\"bad\":null,"
+            "\"list\":[1,2]}");
+}
+
+TEST(FilesTest, AtomicWriteReplacesAndAppendAppends) {
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/f.txt";
+  ASSERT_TRUE(WriteFileAtomically(path, "one").ok());
+  ASSERT_TRUE(WriteFileAtomically(path, "two").ok());
+  EXPECT_EQ(*ReadFile(path), "two");
+  ASSERT_TRUE(AppendLine(path, "x").ok());
+  EXPECT_EQ(*ReadFile(path), "twox\n");
+  EXPECT_EQ(WriteFileAtomically("/nonexistent-dir/f", "x").code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(FilesTest, FingerprintIsFnv1a) {
+  EXPECT_EQ(Fingerprint(""), "cbf29ce484222325");
+  EXPECT_EQ(Fingerprint("a"), "af63dc4c8601ec8c");
+}
+
+TEST(TorchStatusTest, ConvertsC10Errors) {
+  absl::Status status = GuardTorch("forward", []() -> absl::Status {
+    TORCH_CHECK_VALUE(false, "bad shape 3");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("forward: bad shape 3"));
+  EXPECT_THAT(status.message(), ::testing::Not(HasSubstr("Exception raised from")));
+
+  absl::StatusOr<int> other = GuardTorch("step", []() -> absl::StatusOr<int> {
+    TORCH_CHECK(false, "broken");
+    return 1;
+  });
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(other.status().message(), HasSubstr("step: broken"));
+}
+
+}  // namespace
+}  // namespace rwn

@@ -1,0 +1,133 @@
+// Registry<Product, Context>: the plugin table of one kind (models, selectors,
+// datasets, optimizers, schedules).
+//
+// A plugin registers a factory under a snake_case name that equals the name of
+// its field in the kind's spec `oneof` (e.g. `wide_resnet` in ModelSpec). The
+// factory receives that field's message (already checked to be of the plugin's
+// own spec type) and a kind-specific context. CreateFromOneof() finds the chosen
+// field by protobuf reflection, so adding a plugin never touches a switch.
+//
+//   using ModelRegistry = Registry<std::shared_ptr<Network>, ModelContext>;
+//   RWN_REGISTER_PLUGIN(ModelRegistry, wide_resnet, WideResnetSpec, Create);
+//
+// Duplicate names are fatal at start-up; an unknown name is NotFound listing
+// every registered name.
+#ifndef RWN_CORE_REGISTRY_H_
+#define RWN_CORE_REGISTRY_H_
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "core/oneof.h"
+#include "google/protobuf/message.h"
+
+namespace rwn {
+
+template <class Product, class Context>
+class Registry {
+ public:
+  using ProductType = Product;
+  using ContextType = Context;
+  using Factory = std::function<absl::StatusOr<Product>(
+      const google::protobuf::Message& spec, const Context& context)>;
+
+  // The process-wide registry of this kind; never destroyed, so plugins may
+  // register from static initializers in any order.
+  static Registry& Global() {
+    static Registry* registry = new Registry();
+    return *registry;
+  }
+
+  // Adds `factory` under `name`. Dies when `name` is taken: two plugins with
+  // one name is a build mistake that must not reach a run.
+  bool Register(const std::string& name, Factory factory) {
+    if (!factories_.emplace(name, std::move(factory)).second) {
+      std::fprintf(stderr, "rwn: plugin '%s' is registered twice\n", name.c_str());
+      std::abort();
+    }
+    return true;
+  }
+
+  // Sorted names of every registered plugin.
+  std::vector<std::string> Names() const {
+    std::vector<std::string> names;
+    for (const auto& entry : factories_) names.push_back(entry.first);
+    return names;
+  }
+
+  bool Contains(absl::string_view name) const {
+    return factories_.count(std::string(name)) > 0;
+  }
+
+  absl::StatusOr<Product> Create(absl::string_view name,
+                                 const google::protobuf::Message& spec,
+                                 const Context& context) const {
+    auto it = factories_.find(std::string(name));
+    if (it == factories_.end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "no plugin named '", name, "'; registered: ",
+          Names().empty() ? "(none)" : absl::StrJoin(Names(), ", ")));
+    }
+    absl::StatusOr<Product> product = it->second(spec, context);
+    if (!product.ok()) {
+      return absl::Status(product.status().code(),
+                          absl::StrCat(name, ": ", product.status().message()));
+    }
+    return product;
+  }
+
+  // `holder` is a spec message with one oneof (ModelSpec, SelectorSpec, ...):
+  // creates the plugin named by its chosen field from that field's message.
+  absl::StatusOr<Product> CreateFromOneof(const google::protobuf::Message& holder,
+                                          const Context& context) const {
+    absl::StatusOr<ChosenPlugin> chosen = ChosenPluginOf(holder);
+    if (!chosen.ok()) return chosen.status();
+    return Create(chosen->name, *chosen->spec, context);
+  }
+
+ private:
+  Registry() = default;
+  std::map<std::string, Factory> factories_;
+};
+
+namespace registry_internal {
+
+// Adapts `function(const Spec&, const Context&)` to a Registry::Factory,
+// checking the message type first.
+template <class Spec, class Registry, class Function>
+typename Registry::Factory Adapt(const char* name, Function function) {
+  return [name, function](const google::protobuf::Message& message,
+                          const typename Registry::ContextType& context)
+             -> absl::StatusOr<typename Registry::ProductType> {
+    if (message.GetDescriptor() != Spec::descriptor()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("plugin '", name, "' takes a ", Spec::descriptor()->full_name(),
+                       ", got a ", message.GetDescriptor()->full_name()));
+    }
+    return function(static_cast<const Spec&>(message), context);
+  };
+}
+
+}  // namespace registry_internal
+}  // namespace rwn
+
+// Registers `function` (absl::StatusOr<Product>(const SpecType&, const
+// Context&)) as plugin `name` of `RegistryType`. One line at the bottom of the
+// plugin's .cc; its cc_library needs `alwayslink = 1`.
+#define RWN_REGISTER_PLUGIN(RegistryType, name, SpecType, function)      \
+  static const bool rwn_registered_##name [[maybe_unused]] =             \
+      RegistryType::Global().Register(                                   \
+          #name, ::rwn::registry_internal::Adapt<SpecType, RegistryType>( \
+                     #name, function))
+
+#endif  // RWN_CORE_REGISTRY_H_

@@ -1,0 +1,30 @@
+#include "core/runtime.h"
+
+#include <malloc.h>
+#include <sched.h>
+
+#include <ATen/Parallel.h>
+
+#include <thread>
+
+namespace rwn {
+
+int AvailableCores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int count = CPU_COUNT(&set);
+    if (count > 0) return count;
+  }
+  unsigned hardware = std::thread::hardware_concurrency();
+  return hardware > 0 ? static_cast<int>(hardware) : 1;
+}
+
+int InitRuntime(int threads) {
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, -1);
+  const int count = threads > 0 ? threads : AvailableCores();
+  at::set_num_threads(count);
+  return count;
+}
+
+}  // namespace rwn
