@@ -1,0 +1,49 @@
+// BatchLoader: batches of one split as float tensors, normalized per channel,
+// in a seeded order that is reshuffled each epoch (or kept, for evaluation).
+#ifndef RWN_DATASETS_LOADER_H_
+#define RWN_DATASETS_LOADER_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "datasets/dataset.h"
+
+namespace rwn {
+
+struct Batch {
+  at::Tensor images;  // float32, B x C x H x W, normalized
+  at::Tensor labels;  // int64, B
+};
+
+class BatchLoader {
+ public:
+  // `split` must outlive the loader. With `shuffle`, epoch e visits the images
+  // in an order drawn from (seed, e) alone; otherwise in index order.
+  BatchLoader(const Split& split, std::vector<double> mean, std::vector<double> std,
+              int64_t batch_size, bool shuffle, uint64_t seed);
+
+  int64_t size() const { return split_.size(); }
+  int64_t batch_size() const { return batch_size_; }
+  // Batches per epoch; the last one may be smaller.
+  int64_t num_batches() const { return (size() + batch_size_ - 1) / batch_size_; }
+
+  // Starts `epoch` (0-based).
+  void Reset(int64_t epoch);
+  // The next batch of the epoch, or false at its end.
+  bool Next(Batch* batch);
+
+ private:
+  const Split& split_;
+  at::Tensor mean_, std_;  // 1 x C x 1 x 1
+  int64_t batch_size_;
+  bool shuffle_;
+  uint64_t seed_;
+  at::Tensor order_;
+  int64_t position_ = 0;
+};
+
+}  // namespace rwn
+
+#endif  // RWN_DATASETS_LOADER_H_
