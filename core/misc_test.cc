@@ -1,4 +1,4 @@
-// Tests of the small core helpers: status macros, JSON, files, torch errors.
+// Tests of the small core helpers: status macros, files, torch errors.
 #include <c10/util/Exception.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,6 @@
 #include <cstdlib>
 
 #include "core/files.h"
-#include "core/json.h"
 #include "core/status_macros.h"
 #include "core/torch_status.h"
 
@@ -36,19 +35,6 @@ TEST(StatusMacrosTest, PropagateErrorsAndValues) {
   EXPECT_EQ(Quarter(6).status().message(), "odd");
   EXPECT_TRUE(CheckQuarter(4).ok());
   EXPECT_EQ(CheckQuarter(2).message(), "odd");
-}
-
-TEST(JsonTest, WritesEscapedObjects) {
-  EXPECT_EQ(JsonObject()
-                .Add("name", "a\"b\n")
-                .Add("n", 3)
-                .Add("x", 0.25)
-                .Add("ok", true)
-                .Add("bad", 0.0 / 0.0)
-                .AddRaw("list", "[1,2]")
-                .ToString(),
-            "{\"name\":\"a\\\"b\\n\",\"n\":3,\"x\":0.25,\"ok\":true,\"bad\":null,"
-            "\"list\":[1,2]}");
 }
 
 TEST(FilesTest, AtomicWriteReplacesAndAppendAppends) {

@@ -1,0 +1,64 @@
+// Optimizer and Schedule interfaces and their registries.
+//
+// An optimizer only ever receives learned tensors (W_l). A tensor learned in
+// part carries a mask (the dense masked path, DESIGN.md section 5): its
+// gradient and every update, weight decay and momentum included, are zero
+// outside the mask, so fixed entries stay bit-identical.
+#ifndef RWN_OPTIM_OPTIMIZER_H_
+#define RWN_OPTIM_OPTIMIZER_H_
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/registry.h"
+
+namespace rwn {
+
+struct LearnedTensor {
+  std::string name;   // parameter name, e.g. "block1.0.conv1.weight"
+  at::Tensor tensor;  // the parameter (requires grad)
+  at::Tensor mask;    // bool, same shape, true = learned; undefined = all learned
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  // The learning rate the spec gives; schedules scale it.
+  virtual double base_lr() const = 0;
+  // One update of every learned tensor with learning rate `lr`.
+  virtual void Step(double lr) = 0;
+  // Drops every learned tensor's gradient.
+  void ZeroGrad();
+
+ protected:
+  explicit Optimizer(std::vector<LearnedTensor> params) : params_(std::move(params)) {}
+  std::vector<LearnedTensor> params_;
+};
+
+struct OptimizerContext {
+  std::vector<LearnedTensor> params;
+};
+
+using OptimizerRegistry = Registry<std::unique_ptr<Optimizer>, OptimizerContext>;
+
+// Learning-rate schedule: the factor on the base learning rate in an epoch.
+class Schedule {
+ public:
+  virtual ~Schedule() = default;
+  // `epoch` is 0-based.
+  virtual double Factor(int64_t epoch) const = 0;
+};
+
+struct ScheduleContext {
+  int64_t epochs = 1;  // the run's length
+};
+
+using ScheduleRegistry = Registry<std::unique_ptr<Schedule>, ScheduleContext>;
+
+}  // namespace rwn
+
+#endif  // RWN_OPTIM_OPTIMIZER_H_
