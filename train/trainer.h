@@ -1,0 +1,47 @@
+// The training loop: epochs of shuffled batches, cross-entropy, the
+// optimizer on learned tensors only, and evaluation of test top-1 / top-5
+// after every epoch.
+#ifndef RWN_TRAIN_TRAINER_H_
+#define RWN_TRAIN_TRAINER_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "datasets/dataset.h"
+#include "models/model.h"
+#include "optim/optimizer.h"
+#include "train/metrics.pb.h"
+#include "train/progress.h"
+
+namespace rwn {
+
+struct TrainConfig {
+  int64_t epochs = 1;
+  int64_t batch_size = 128;
+  int64_t eval_batch_size = 500;
+  uint64_t seed = 1;  // data order and dropout
+};
+
+struct EvalResult {
+  double loss = 0;
+  double top1 = 0;  // in [0, 1]
+  double top5 = 0;  // top-min(5, classes)
+};
+
+// Loss and accuracy of `network` (in eval mode, under inference mode) on
+// `split`.
+EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split,
+                    int64_t batch_size);
+
+// Trains `network` on `dataset` for `config.epochs` epochs; after each epoch,
+// evaluates on the test split and calls `on_epoch` (a non-OK status stops
+// training and is returned). `progress` may be null.
+absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimizer,
+                   const Schedule* schedule, const TrainConfig& config, Progress* progress,
+                   const std::function<absl::Status(const EpochMetrics&)>& on_epoch);
+
+}  // namespace rwn
+
+#endif  // RWN_TRAIN_TRAINER_H_

@@ -1,0 +1,103 @@
+#include "train/trainer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "datasets/dataset.pb.h"
+#include "models/model.pb.h"
+#include "optim/optimizer.pb.h"
+#include "selectors/plan.h"
+
+namespace rwn {
+namespace {
+
+struct Rig {
+  std::shared_ptr<const Dataset> data;
+  std::shared_ptr<Network> network;
+  std::unique_ptr<Optimizer> optimizer;
+};
+
+Rig Make(const LearnSpec* learn) {
+  Rig s;
+  DatasetSpec data;
+  data.mutable_synthetic();  // 4 classes, 1x8x8, 512 train / 256 test
+  s.data = *DatasetRegistry::Global().CreateFromOneof(data, DatasetContext{});
+  ModelSpec model;
+  model.mutable_wide_resnet()->set_depth(10);
+  model.mutable_wide_resnet()->set_widen_factor(1);
+  s.network = *ModelRegistry::Global().CreateFromOneof(
+      model, ModelContext{1, 8, 8, s.data->num_classes, 1});
+  auto plan = BuildPlan(learn, *s.network, 1);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  auto learned = ApplyPlan(*plan, false, s.network.get());
+  EXPECT_TRUE(learned.ok()) << learned.status();
+  OptimizerSpec sgd;
+  sgd.mutable_sgd()->set_lr(0.05);
+  s.optimizer = std::move(*OptimizerRegistry::Global().CreateFromOneof(sgd, {*learned}));
+  return s;
+}
+
+TEST(TrainerTest, TinyWideResnetLearnsSyntheticData) {
+  Rig s = Make(nullptr);
+  const EvalResult before = Evaluate(*s.network, *s.data, s.data->test, 128);
+  std::vector<EpochMetrics> epochs;
+  TrainConfig config;
+  config.epochs = 3;
+  config.batch_size = 32;
+  absl::Status status = Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
+                              [&](const EpochMetrics& m) {
+                                epochs.push_back(m);
+                                return absl::OkStatus();
+                              });
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_EQ(epochs.size(), 3u);
+  EXPECT_LT(before.top1, 0.5);
+  EXPECT_GT(epochs.back().test_top1(), 0.9);
+  EXPECT_EQ(epochs.back().test_top5(), 1.0);  // 4 classes: top-5 is top-4
+  EXPECT_LT(epochs.back().train_loss(), epochs.front().train_loss());
+  EXPECT_EQ(epochs[1].epoch(), 2);
+  EXPECT_DOUBLE_EQ(epochs[0].lr(), 0.05);
+  EXPECT_GT(epochs[0].images_per_second(), 0);
+  // The callback's verdict is final.
+  Rig again = Make(nullptr);
+  status = Train(*again.network, *again.data, *again.optimizer, nullptr, config, nullptr,
+                 [](const EpochMetrics&) { return absl::DataLossError("disk full"); });
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(TrainerTest, SameSeedSameRun) {
+  TrainConfig config;
+  config.epochs = 1;
+  config.batch_size = 64;
+  std::vector<double> losses;
+  for (int run = 0; run < 2; ++run) {
+    Rig s = Make(nullptr);
+    ASSERT_TRUE(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
+                      [&](const EpochMetrics& m) {
+                        losses.push_back(m.train_loss());
+                        return absl::OkStatus();
+                      })
+                    .ok());
+  }
+  EXPECT_EQ(losses[0], losses[1]);
+}
+
+TEST(TrainerTest, ProgressLineReadsLikeAPerson) {
+  EpochMetrics m;
+  m.set_epoch(3);
+  m.set_lr(0.1);
+  m.set_train_loss(0.41234);
+  m.set_train_top1(0.852);
+  m.set_test_top1(0.8412);
+  m.set_test_top5(0.991);
+  m.set_images_per_second(1510.4);
+  m.set_epoch_seconds(12.0);
+  m.set_eval_seconds(2.2);
+  EXPECT_EQ(Progress::EpochLine(m, 10),
+            "epoch 3/10 lr 0.1 loss 0.4123 train 85.20% test 84.12% (top-5 99.10%) 1510 img/s "
+            "14.2s");
+}
+
+}  // namespace
+}  // namespace rwn
