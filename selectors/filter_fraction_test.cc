@@ -183,7 +183,7 @@ TEST(FilterFractionTest, BadFractionIsNamed) {
     auto plan = BuildPlan(&learn, *network, 1);
     ASSERT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(plan.status().message()),
-                HasSubstr("learn.selector[0]: filter_fraction: fraction = "));
+                HasSubstr("selector[0].filter_fraction: fraction = "));
     EXPECT_THAT(std::string(plan.status().message()), HasSubstr("allowed: 0 < fraction <= 1"));
   }
   LearnSpec unset = Learn("selector { filter_fraction { } }");

@@ -73,7 +73,7 @@ absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& netwo
         selector.ok() ? (*selector)->Select(network) : selector.status();
     if (!selected.ok()) {
       return absl::Status(selected.status().code(),
-                          absl::StrCat("learn.selector[", i, "]: ", selected.status().message()));
+                          absl::StrCat("selector[", i, "].", selected.status().message()));
     }
     plan = UnionPlans(plan, *selected, network);
   }

@@ -1,0 +1,197 @@
+#include "experiments/experiment.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "core/files.h"
+#include "core/status_macros.h"
+#include "core/text_proto.h"
+#include "datasets/dataset.h"
+#include "google/protobuf/util/json_util.h"
+#include "models/model.h"
+#include "optim/optimizer.h"
+#include "selectors/plan.h"
+#include "train/progress.h"
+#include "train/trainer.h"
+
+namespace rwn {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+absl::StatusOr<RunSummary> ReadSummary(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string json, ReadFile(path));
+  RunSummary summary;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &summary);
+  if (!status.ok()) {
+    return absl::DataLossError(absl::StrCat(path, ": not a run summary (", status.ToString(),
+                                            "); delete the run folder to run it again"));
+  }
+  return summary;
+}
+
+absl::Status Positive(const char* field, int64_t value) {
+  if (value >= 1) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " = ", value, "; allowed: >= 1"));
+}
+
+// Everything a run needs, built and checked before anything is written.
+struct Prepared {
+  std::shared_ptr<const Dataset> dataset;
+  std::shared_ptr<Network> network;
+  PlanCount count;
+  std::unique_ptr<Optimizer> optimizer;
+  std::unique_ptr<Schedule> schedule;
+};
+
+absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec) {
+  Prepared run;
+  auto prefixed = [](const char* where, const absl::Status& status) {
+    return absl::Status(status.code(), absl::StrCat(where, ".", status.message()));
+  };
+  auto dataset = DatasetRegistry::Global().CreateFromOneof(spec.dataset(), DatasetContext{spec.seed()});
+  if (!dataset.ok()) return prefixed("dataset", dataset.status());
+  run.dataset = *dataset;
+  const ModelContext context{run.dataset->channels(), run.dataset->height(),
+                             run.dataset->width(), run.dataset->num_classes, spec.seed()};
+  auto network = ModelRegistry::Global().CreateFromOneof(spec.model(), context);
+  if (!network.ok()) return prefixed("model", network.status());
+  run.network = *network;
+  auto plan = BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, *run.network, spec.seed());
+  if (!plan.ok()) return prefixed("learn", plan.status());
+  run.count = CountPlan(*plan, *run.network);
+  if (run.count.learned == 0) {
+    return absl::InvalidArgumentError(
+        "learn: the selection learns no parameter at all; select something, or turn on "
+        "batchnorm or classifier");
+  }
+  auto learned = ApplyPlan(*plan, spec.learn().fixed() == LearnSpec::ZERO, run.network.get());
+  if (!learned.ok()) return prefixed("learn", learned.status());
+  auto optimizer =
+      OptimizerRegistry::Global().CreateFromOneof(spec.optimizer(), OptimizerContext{*learned});
+  if (!optimizer.ok()) return prefixed("optimizer", optimizer.status());
+  run.optimizer = std::move(*optimizer);
+  if (spec.has_schedule()) {
+    auto schedule =
+        ScheduleRegistry::Global().CreateFromOneof(spec.schedule(), ScheduleContext{spec.epochs()});
+    if (!schedule.ok()) return prefixed("schedule", schedule.status());
+    run.schedule = std::move(*schedule);
+  }
+  return run;
+}
+
+}  // namespace
+
+std::string RunDir(const ExperimentSpec& spec, const std::string& out) {
+  return (fs::path(out) / spec.name() / Fingerprint(PrintTextProto(spec)).substr(0, 12)).string();
+}
+
+absl::Status ValidateSpec(const ExperimentSpec& spec) {
+  static const std::regex kName("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
+  if (!std::regex_match(spec.name(), kName) || spec.name() == "." ||
+      spec.name().find("..") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "name = \"", spec.name(),
+        "\"; allowed: letters, digits, '.', '_' and '-' in parts separated by '/' (no '..')"));
+  }
+  RETURN_IF_ERROR(Positive("epochs", spec.epochs()));
+  RETURN_IF_ERROR(Positive("batch_size", spec.batch_size()));
+  RETURN_IF_ERROR(Positive("eval_batch_size", spec.eval_batch_size()));
+  for (const char* block : {"model", "dataset", "optimizer"}) {
+    const auto* field = spec.GetDescriptor()->FindFieldByName(block);
+    if (!spec.GetReflection()->HasField(spec, field)) {
+      return absl::InvalidArgumentError(absl::StrCat("no ", block, " block; a spec needs one"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options) {
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  RunOutcome outcome;
+  outcome.dir = RunDir(spec, options.out);
+  const std::string summary_path = outcome.dir + "/summary.json";
+  if (fs::exists(summary_path)) {
+    ASSIGN_OR_RETURN(outcome.summary, ReadSummary(summary_path));
+    outcome.already_finished = true;
+    return outcome;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(Prepared run, Prepare(spec));
+
+  // Only now, with everything checked, does the run folder appear. An
+  // unfinished folder (no checkpoint yet) starts over.
+  std::error_code error;
+  fs::create_directories(outcome.dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(outcome.dir, ": cannot create the run folder: ", error.message()));
+  }
+  for (const char* stale : {"/metrics.jsonl", "/log.txt"}) fs::remove(outcome.dir + stale, error);
+  RETURN_IF_ERROR(WriteFileAtomically(outcome.dir + "/spec.pbtxt", PrintTextProto(spec)));
+  const std::string header = absl::StrCat(spec.name(), ": ", run.network->description, " on ",
+                                          run.dataset->description, ", learning ",
+                                          run.count.learned, " of ", run.count.params,
+                                          " parameters, ", options.threads, " threads");
+  RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt", header));
+  if (!options.quiet) std::fprintf(stderr, "%s\n", header.c_str());
+
+  RunSummary& summary = outcome.summary;
+  summary.set_name(spec.name());
+  summary.set_model(run.network->description);
+  summary.set_dataset(run.dataset->description);
+  summary.set_params(static_cast<int32_t>(run.count.params));
+  summary.set_learned_params(static_cast<int32_t>(run.count.learned));
+  summary.set_threads(options.threads);
+  double images = 0, train_seconds = 0;
+  TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), spec.seed()};
+  Progress progress(spec.name());
+  RETURN_IF_ERROR(Train(
+      *run.network, *run.dataset, *run.optimizer, run.schedule.get(), config,
+      options.quiet ? nullptr : &progress, [&](const EpochMetrics& metrics) -> absl::Status {
+        RETURN_IF_ERROR(AppendLine(outcome.dir + "/metrics.jsonl", ToJson(metrics)));
+        RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt",
+                                   Progress::EpochLine(metrics, spec.epochs())));
+        if (metrics.test_top1() > summary.best_test_top1() || summary.best_epoch() == 0) {
+          summary.set_best_test_top1(metrics.test_top1());
+          summary.set_best_epoch(metrics.epoch());
+        }
+        summary.set_final_test_top1(metrics.test_top1());
+        summary.set_final_test_top5(metrics.test_top5());
+        summary.set_epochs(metrics.epoch());
+        images += metrics.images_per_second() * metrics.epoch_seconds();
+        train_seconds += metrics.epoch_seconds();
+        return absl::OkStatus();
+      }));
+  summary.set_train_images_per_second(images / train_seconds);
+  summary.set_wall_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  RETURN_IF_ERROR(WriteFileAtomically(summary_path, ToJson(summary) + "\n"));
+  return outcome;
+}
+
+absl::StatusOr<RunOutcome> RunExperimentFile(const std::string& path, const RunOptions& options) {
+  ASSIGN_OR_RETURN(ExperimentSpec spec, ParseTextProtoFile<ExperimentSpec>(path));
+  absl::StatusOr<RunOutcome> outcome = RunExperiment(spec, options);
+  if (!outcome.ok()) {
+    return absl::Status(outcome.status().code(),
+                        absl::StrCat(path, ": ", outcome.status().message()));
+  }
+  return outcome;
+}
+
+}  // namespace rwn

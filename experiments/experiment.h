@@ -1,0 +1,49 @@
+// Running one experiment spec into its run folder (DESIGN.md section 7):
+//
+//   <out>/<spec name>/<fingerprint>/
+//     spec.pbtxt     the spec as run
+//     metrics.jsonl  one EpochMetrics per epoch (train/metrics.proto)
+//     summary.json   RunSummary; written last, so it marks a finished run
+//     log.txt        the epoch lines
+//
+// Everything in the spec is checked, the dataset loaded and the model built
+// before the folder is created, so a bad spec leaves nothing behind. A
+// finished run is not run again.
+#ifndef RWN_EXPERIMENTS_EXPERIMENT_H_
+#define RWN_EXPERIMENTS_EXPERIMENT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "experiments/experiment.pb.h"
+#include "train/metrics.pb.h"
+
+namespace rwn {
+
+struct RunOptions {
+  std::string out = "runs";  // root of run folders
+  int threads = 1;           // libtorch threads in effect (recorded in the summary)
+  bool quiet = false;        // no progress display
+};
+
+struct RunOutcome {
+  std::string dir;               // the run folder
+  RunSummary summary;
+  bool already_finished = false;  // true: nothing ran, the summary was read
+};
+
+// The run folder of `spec` under `out`.
+std::string RunDir(const ExperimentSpec& spec, const std::string& out);
+
+// Checks the spec's own fields (name, epochs, batch sizes, required blocks).
+absl::Status ValidateSpec(const ExperimentSpec& spec);
+
+// Trains `spec` (or reads its finished run) under `options.out`.
+absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options);
+
+// Parses `path` and runs it.
+absl::StatusOr<RunOutcome> RunExperimentFile(const std::string& path, const RunOptions& options);
+
+}  // namespace rwn
+
+#endif  // RWN_EXPERIMENTS_EXPERIMENT_H_

@@ -1,0 +1,90 @@
+// The rwn command line.
+//
+//   rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]
+//
+// Exit codes: 0 done (or already finished), 2 bad input (spec, flags, data
+// files), 1 anything else.
+#include <gflags/gflags.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/exit_code.h"
+#include "core/runtime.h"
+#include "experiments/experiment.h"
+
+DEFINE_string(spec, "", "experiment spec (.pbtxt) to train");
+DEFINE_string(out, "runs", "folder that holds the run folders");
+DEFINE_int32(threads, 0, "libtorch threads; 0 = every core");
+DEFINE_bool(quiet, false, "no progress display");
+
+namespace {
+
+constexpr char kUsage[] =
+    "rwn: train networks that learn only a chosen subset of their weights.\n\n"
+    "usage:\n"
+    "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
+    "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
+    "      metrics.jsonl, summary.json, log.txt); a finished run is not rerun.\n";
+
+// gflags exits with 1 on an unknown flag; bad input exits 2 here.
+absl::Status CheckFlagsKnown(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.rfind("-", 0) != 0) continue;
+    arg = arg.substr(arg.find_first_not_of('-'));
+    const std::string name = arg.substr(0, arg.find('='));
+    gflags::CommandLineFlagInfo info;
+    if (gflags::GetCommandLineFlagInfo(name.c_str(), &info)) continue;
+    if (name.rfind("no", 0) == 0 && gflags::GetCommandLineFlagInfo(name.substr(2).c_str(), &info) &&
+        info.type == "bool") {
+      continue;
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown flag --", name, "; allowed: --spec, --out, --threads, --quiet (and --help)"));
+  }
+  return absl::OkStatus();
+}
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "rwn: %s\n", std::string(status.message()).c_str());
+  return rwn::ExitCodeFor(status);
+}
+
+int Train() {
+  if (FLAGS_spec.empty()) {
+    return Fail(absl::InvalidArgumentError("train needs --spec=F.pbtxt"));
+  }
+  rwn::RunOptions options;
+  options.out = FLAGS_out;
+  options.threads = rwn::InitRuntime(FLAGS_threads);
+  options.quiet = FLAGS_quiet;
+  absl::StatusOr<rwn::RunOutcome> outcome = rwn::RunExperimentFile(FLAGS_spec, options);
+  if (!outcome.ok()) return Fail(outcome.status());
+  const rwn::RunSummary& s = outcome->summary;
+  std::printf("%s %s: test top-1 %.2f%% (best %.2f%% at epoch %d), learned %d of %d "
+              "parameters, %.0fs\n%s\n",
+              s.name().c_str(), outcome->already_finished ? "already finished" : "finished",
+              100 * s.final_test_top1(), 100 * s.best_test_top1(), s.best_epoch(),
+              s.learned_params(), s.params(), s.wall_seconds(), outcome->dir.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  rwn::InitRuntime(/*threads=*/0);  // before any tensor; commands may override
+  gflags::SetUsageMessage(kUsage);
+  if (absl::Status known = CheckFlagsKnown(argc, argv); !known.ok()) return Fail(known);
+  gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
+  if (argc != 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "train") return Train();
+  return Fail(absl::InvalidArgumentError(
+      absl::StrCat("unknown command '", command, "'; allowed: train")));
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End-to-end tests of the `rwn` command line: exit codes, error messages, and
+# that bad input leaves no run folder behind.
+set -u
+RWN="$1"
+TMP="${TEST_TMPDIR:-$(mktemp -d)}"
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect CODE NAME PATTERN -- ARGS...: rwn ARGS must exit CODE with PATTERN in
+# its output.
+expect() {
+  local code="$1" name="$2" pattern="$3"
+  shift 4
+  local out
+  out="$("$RWN" "$@" 2>&1)"
+  local got=$?
+  [[ $got -eq $code ]] || fail "$name: exit $got, expected $code. Output: $out"
+  grep -qF -- "$pattern" <<<"$out" || fail "$name: output lacks '$pattern'. Output: $out"
+}
+
+spec() {  # spec FILE BODY...: writes a spec on the synthetic dataset
+  cat >"$1" <<SPEC
+name: "cli/tiny"
+model { wide_resnet { depth: 10 widen_factor: 1 } }
+optimizer { sgd { lr: 0.05 } }
+epochs: 1
+batch_size: 64
+$2
+SPEC
+}
+
+OUT="$TMP/runs"
+
+# Malformed spec: path:line:col, exit 2, no run folder.
+printf 'name: "x"\nmodel {\n  wide_resnet { depth: }\n}\n' >"$TMP/malformed.pbtxt"
+expect 2 malformed "malformed.pbtxt:3:24:" -- train --spec="$TMP/malformed.pbtxt" --out="$OUT"
+
+# Unknown plugin: names the choices.
+spec "$TMP/unknown.pbtxt" 'dataset { cifar_twelve { } }'
+expect 2 unknown-plugin 'allowed fields: fashion_mnist, synthetic' -- \
+  train --spec="$TMP/unknown.pbtxt" --out="$OUT"
+
+# Missing dataset file: names the path.
+spec "$TMP/missing.pbtxt" "dataset { fashion_mnist { dir: \"$TMP/nowhere\" } }"
+expect 2 missing-data "$TMP/nowhere/train-images-idx3-ubyte.gz: cannot open" -- \
+  train --spec="$TMP/missing.pbtxt" --out="$OUT"
+
+# Bad selector option: the value and what is allowed.
+spec "$TMP/fraction.pbtxt" 'dataset { synthetic { } } learn { selector { filter_fraction { fraction: 1.5 } } }'
+expect 2 bad-fraction 'learn.selector[0].filter_fraction: fraction = 1.5; allowed: 0 < fraction <= 1' -- \
+  train --spec="$TMP/fraction.pbtxt" --out="$OUT"
+
+# Missing spec file, unknown flag, unknown command.
+expect 2 no-spec-file "nope.pbtxt: cannot open" -- train --spec="$TMP/nope.pbtxt" --out="$OUT"
+expect 2 unknown-flag "unknown flag --sped" -- train --sped=x
+expect 2 unknown-command "unknown command 'fly'; allowed: train" -- fly
+
+[[ ! -e "$OUT" ]] || fail "bad input created $OUT: $(find "$OUT")"
+
+# A real run: trains, writes the run folder, and is not rerun.
+spec "$TMP/good.pbtxt" 'dataset { synthetic { } } learn { selector { filter_fraction { fraction: 0.5 } } }'
+expect 0 train "cli/tiny finished" -- train --spec="$TMP/good.pbtxt" --out="$OUT" --threads=1
+run_dir="$(dirname "$(find "$OUT" -name summary.json)")"
+for f in spec.pbtxt metrics.jsonl summary.json log.txt; do
+  [[ -s "$run_dir/$f" ]] || fail "run folder lacks $f"
+done
+[[ "$(wc -l <"$run_dir/metrics.jsonl")" -eq 1 ]] || fail "metrics.jsonl should have 1 line"
+grep -q '"test_top1"' "$run_dir/metrics.jsonl" || fail "metrics.jsonl lacks test_top1"
+grep -q '"learned_params":' "$run_dir/summary.json" || fail "summary.json lacks learned_params"
+grep -q '"threads":1' "$run_dir/summary.json" || fail "summary.json should record 1 thread"
+expect 0 rerun "cli/tiny already finished" -- train --spec="$TMP/good.pbtxt" --out="$OUT"
+
+if [[ $failures -gt 0 ]]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "all CLI checks passed"

@@ -1,0 +1,57 @@
+// Every oneof field of every plugin-choice spec has a registered factory, and
+// every registered factory has a oneof field (DESIGN.md section 3).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/oneof.h"
+#include "datasets/dataset.h"
+#include "datasets/dataset.pb.h"
+#include "models/model.h"
+#include "models/model.pb.h"
+#include "optim/optimizer.h"
+#include "optim/optimizer.pb.h"
+#include "selectors/selector.h"
+#include "selectors/selector.pb.h"
+
+namespace rwn {
+namespace {
+
+std::vector<std::string> Sorted(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+template <class Registry>
+void ExpectSameNames(const google::protobuf::Descriptor& spec) {
+  const std::vector<std::string> fields = Sorted(OneofFieldNames(spec));
+  EXPECT_FALSE(fields.empty()) << spec.full_name() << " has no single oneof";
+  EXPECT_EQ(fields, Registry::Global().Names())
+      << spec.full_name() << "'s oneof fields and the registered plugins differ";
+}
+
+TEST(RegistryCompletenessTest, EveryOneofFieldHasAFactoryAndEveryFactoryAField) {
+  ExpectSameNames<ModelRegistry>(*ModelSpec::descriptor());
+  ExpectSameNames<DatasetRegistry>(*DatasetSpec::descriptor());
+  ExpectSameNames<SelectorRegistry>(*SelectorSpec::descriptor());
+  ExpectSameNames<OptimizerRegistry>(*OptimizerSpec::descriptor());
+  ExpectSameNames<ScheduleRegistry>(*ScheduleSpec::descriptor());
+}
+
+TEST(RegistryCompletenessTest, EveryPluginTakesItsOwnFieldsMessage) {
+  // Creating a plugin from its own oneof field never fails on the message
+  // type (it may fail on option values, which is each plugin's own test).
+  for (const auto* spec : {ModelSpec::descriptor(), DatasetSpec::descriptor(),
+                           SelectorSpec::descriptor(), OptimizerSpec::descriptor(),
+                           ScheduleSpec::descriptor()}) {
+    const google::protobuf::OneofDescriptor* oneof = spec->oneof_decl(0);
+    for (int i = 0; i < oneof->field_count(); ++i) {
+      EXPECT_EQ(oneof->field(i)->type(), google::protobuf::FieldDescriptor::TYPE_MESSAGE)
+          << spec->name() << "." << oneof->field(i)->name();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rwn
