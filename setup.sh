@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs every Debian package rwn's build, tests and quick start need.
+# Idempotent: when everything is there it only checks (well under a second);
+# `apt-get update` runs only when something is missing. Not root and packages
+# missing: says which and exits 1.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  bazel-bootstrap g++ protobuf-compiler
+  # libraries
+  libtorch-dev libabsl-dev libgflags-dev libgoogle-glog-dev libprotobuf-dev
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libgloo-dev
+  # data for the quick start and the Fashion-MNIST tests
+  dataset-fashion-mnist
+)
+
+step() { printf 'setup: %s\n' "$*"; }
+
+# One dpkg-query for all: it lists the installed ones; unknown names go to
+# stderr and count as missing.
+installed=" $( (dpkg-query -W -f='${db:Status-Status}:${Package} ' "${PACKAGES[@]}" 2>/dev/null || true) |
+  tr ' ' '\n' | sed -n 's/^installed://p' | tr '\n' ' ') "
+missing=()
+for p in "${PACKAGES[@]}"; do
+  [[ "$installed" == *" $p "* ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  step "all ${#PACKAGES[@]} Debian packages present"
+else
+  step "missing: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    step "not root: install them with: sudo apt-get install --no-install-recommends ${missing[*]}"
+    exit 1
+  fi
+  step "apt-get update"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  step "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  step "installed ${#missing[@]} package(s)"
+fi
+
+[[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] ||
+  { step "Fashion-MNIST files missing under /usr/share/datasets/fashion-mnist"; exit 1; }
+step "ready: bazel run //experiments:quickstart, bazel test //..."
