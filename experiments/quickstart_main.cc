@@ -19,7 +19,7 @@
 
 DEFINE_string(out, "", "folder of run folders (default: <workspace>/runs)");
 DEFINE_int32(threads, 0, "libtorch threads; 0 = every core");
-DEFINE_string(specs_dir, "experiments/quickstart", "folder of the two quick-start specs");
+DEFINE_string(specs_dir, "experiments/specs/quickstart", "folder of the two quick-start specs");
 
 int main(int argc, char** argv) {
   const int threads_default = rwn::InitRuntime(/*threads=*/0);

@@ -60,8 +60,8 @@ TEST(SpecsTest, EveryCheckedInSpecBuilds) {
 }
 
 TEST(SpecsTest, QuickStartTrainsTheSameNetworkTwice) {
-  auto all = ParseTextProtoFile<ExperimentSpec>("experiments/quickstart/all_learned.pbtxt");
-  auto part = ParseTextProtoFile<ExperimentSpec>("experiments/quickstart/filters_0.1.pbtxt");
+  auto all = ParseTextProtoFile<ExperimentSpec>("experiments/specs/quickstart/all_learned.pbtxt");
+  auto part = ParseTextProtoFile<ExperimentSpec>("experiments/specs/quickstart/filters_0.1.pbtxt");
   ASSERT_TRUE(all.ok() && part.ok());
   EXPECT_EQ(all->model().DebugString(), part->model().DebugString());
   EXPECT_EQ(all->dataset().DebugString(), part->dataset().DebugString());
@@ -72,7 +72,7 @@ TEST(SpecsTest, QuickStartTrainsTheSameNetworkTwice) {
 }
 
 TEST(SpecsTest, BadNamesAndSizesAreRefused) {
-  auto spec = ParseTextProtoFile<ExperimentSpec>("experiments/quickstart/all_learned.pbtxt");
+  auto spec = ParseTextProtoFile<ExperimentSpec>("experiments/specs/quickstart/all_learned.pbtxt");
   ASSERT_TRUE(spec.ok());
   for (const char* name : {"", "../escape", "a//b", "/abs", "sp ace"}) {
     spec->set_name(name);
