@@ -1,4 +1,4 @@
-// Tests of the small core helpers: status macros, files, torch errors.
+// Tests of the small core helpers: status macros, tables, files, torch errors.
 #include <c10/util/Exception.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 
 #include "core/files.h"
 #include "core/status_macros.h"
+#include "core/table.h"
 #include "core/torch_status.h"
 
 namespace rwn {
@@ -35,6 +36,20 @@ TEST(StatusMacrosTest, PropagateErrorsAndValues) {
   EXPECT_EQ(Quarter(6).status().message(), "odd");
   EXPECT_TRUE(CheckQuarter(4).ok());
   EXPECT_EQ(CheckQuarter(2).message(), "odd");
+}
+
+TEST(TableTest, PadsAndAlignsColumns) {
+  Table table({"layer", "params"}, {Table::kLeft, Table::kRight});
+  table.AddRow({"conv1", "432"});
+  table.AddRow({"fc", WithCommas(5849050)});
+  EXPECT_EQ(table.ToMarkdown(),
+            "| layer |    params |\n"
+            "|-------|----------:|\n"
+            "| conv1 |       432 |\n"
+            "| fc    | 5,849,050 |\n");
+  EXPECT_EQ(WithCommas(0), "0");
+  EXPECT_EQ(WithCommas(-1234), "-1,234");
+  EXPECT_EQ(WithCommas(999), "999");
 }
 
 TEST(FilesTest, AtomicWriteReplacesAndAppendAppends) {

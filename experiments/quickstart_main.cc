@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "core/exit_code.h"
 #include "core/runtime.h"
+#include "core/table.h"
 #include "experiments/experiment.h"
 
 DEFINE_string(out, "", "folder of run folders (default: <workspace>/runs)");
@@ -41,16 +42,20 @@ int main(int argc, char** argv) {
   }
   std::printf("\n%s, %s, %d threads\n\n", outcomes[0].summary.model().c_str(),
               outcomes[0].summary.dataset().c_str(), options.threads);
-  std::printf("| run | learned / total parameters | learned | test top-1 | wall time |\n");
-  std::printf("|---|---:|---:|---:|---:|\n");
+  rwn::Table table({"run", "learned / total parameters", "learned", "test top-1", "wall time"},
+                   {rwn::Table::kLeft, rwn::Table::kRight, rwn::Table::kRight, rwn::Table::kRight,
+                    rwn::Table::kRight});
   for (const rwn::RunOutcome& o : outcomes) {
     const rwn::RunSummary& s = o.summary;
-    std::printf("| %s | %s / %s | %.2f%% | %.2f%% | %.0f s%s |\n", s.name().c_str(),
-                absl::StrFormat("%d", s.learned_params()).c_str(),
-                absl::StrFormat("%d", s.params()).c_str(),
-                100.0 * s.learned_params() / s.params(), 100 * s.final_test_top1(),
-                s.wall_seconds(), o.already_finished ? " (earlier run)" : "");
+    table.AddRow({s.name(),
+                  absl::StrFormat("%s / %s", rwn::WithCommas(s.learned_params()),
+                                  rwn::WithCommas(s.params())),
+                  absl::StrFormat("%.2f%%", 100.0 * s.learned_params() / s.params()),
+                  absl::StrFormat("%.2f%%", 100 * s.final_test_top1()),
+                  absl::StrFormat("%.0f s%s", s.wall_seconds(),
+                                  o.already_finished ? " (earlier run)" : "")});
   }
+  std::fputs(table.ToMarkdown().c_str(), stdout);
   std::printf("\nRun folders (metrics.jsonl, summary.json, log.txt):\n");
   for (const rwn::RunOutcome& o : outcomes) std::printf("  %s\n", o.dir.c_str());
   return 0;

@@ -1,6 +1,7 @@
 // The rwn command line.
 //
 //   rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]
+//   rwn count --spec=F.pbtxt | --model='...' [--input=CxHxW --classes=N]
 //
 // Exit codes: 0 done (or already finished), 2 bad input (spec, flags, data
 // files), 1 anything else.
@@ -11,6 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/exit_code.h"
+#include "core/text_proto.h"
+#include "experiments/count.h"
 #include "core/runtime.h"
 #include "experiments/experiment.h"
 
@@ -18,6 +21,9 @@ DEFINE_string(spec, "", "experiment spec (.pbtxt) to train");
 DEFINE_string(out, "runs", "folder that holds the run folders");
 DEFINE_int32(threads, 0, "libtorch threads; 0 = every core");
 DEFINE_bool(quiet, false, "no progress display");
+DEFINE_string(model, "", "count: a ModelSpec in text format, e.g. 'wide_resnet { depth: 28 }'");
+DEFINE_string(input, "", "count: input shape CxHxW, e.g. 3x32x32 (default: the spec's dataset)");
+DEFINE_int32(classes, 0, "count: number of classes (with --input)");
 
 namespace {
 
@@ -26,7 +32,10 @@ constexpr char kUsage[] =
     "usage:\n"
     "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
     "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
-    "      metrics.jsonl, summary.json, log.txt); a finished run is not rerun.\n";
+    "      metrics.jsonl, summary.json, log.txt); a finished run is not rerun.\n"
+    "  rwn count --spec=F.pbtxt [--input=CxHxW --classes=N]\n"
+    "  rwn count --model='wide_resnet { depth: 28 }' --input=3x32x32 --classes=10\n"
+    "      prints parameters, learned and fixed per layer and group, and totals.\n";
 
 // gflags exits with 1 on an unknown flag; bad input exits 2 here.
 absl::Status CheckFlagsKnown(int argc, char** argv) {
@@ -43,7 +52,8 @@ absl::Status CheckFlagsKnown(int argc, char** argv) {
       continue;
     }
     return absl::InvalidArgumentError(absl::StrCat(
-        "unknown flag --", name, "; allowed: --spec, --out, --threads, --quiet (and --help)"));
+        "unknown flag --", name,
+        "; allowed: --spec, --out, --threads, --quiet, --model, --input, --classes (and --help)"));
   }
   return absl::OkStatus();
 }
@@ -72,6 +82,43 @@ int Train() {
   return 0;
 }
 
+int Count() {
+  rwn::InitRuntime(FLAGS_threads);
+  rwn::ExperimentSpec spec;
+  if (!FLAGS_spec.empty() == !FLAGS_model.empty()) {
+    return Fail(absl::InvalidArgumentError("count needs exactly one of --spec and --model"));
+  }
+  if (!FLAGS_spec.empty()) {
+    absl::StatusOr<rwn::ExperimentSpec> parsed =
+        rwn::ParseTextProtoFile<rwn::ExperimentSpec>(FLAGS_spec);
+    if (!parsed.ok()) return Fail(parsed.status());
+    spec = *parsed;
+  } else if (absl::Status parsed = rwn::ParseTextProto(FLAGS_model, "--model", spec.mutable_model());
+             !parsed.ok()) {
+    return Fail(parsed);
+  }
+  rwn::InputShape shape;
+  if (!FLAGS_input.empty()) {
+    if (absl::Status status = rwn::ParseInputShape(FLAGS_input, &shape); !status.ok()) {
+      return Fail(status);
+    }
+  }
+  shape.classes = FLAGS_classes;
+  if (!FLAGS_input.empty() && FLAGS_classes < 1) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--classes=", FLAGS_classes, "; allowed: >= 1 (with --input)")));
+  }
+  absl::StatusOr<std::string> report = rwn::CountReport(spec, shape);
+  if (!report.ok()) {
+    return Fail(FLAGS_spec.empty()
+                    ? report.status()
+                    : absl::Status(report.status().code(),
+                                   absl::StrCat(FLAGS_spec, ": ", report.status().message())));
+  }
+  std::fputs(report->c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,6 +132,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   if (command == "train") return Train();
+  if (command == "count") return Count();
   return Fail(absl::InvalidArgumentError(
-      absl::StrCat("unknown command '", command, "'; allowed: train")));
+      absl::StrCat("unknown command '", command, "'; allowed: train, count")));
 }

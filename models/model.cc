@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "models/init.pb.h"
+
 namespace rwn {
 
 const char* LayerKindName(LayerKind kind) {
@@ -62,56 +64,56 @@ void UniformFanIn(torch::Tensor& tensor, int64_t fan_in, at::Generator& generato
 
 }  // namespace
 
-void InitReference(torch::nn::Module& module, uint64_t seed, bool zero_linear_bias) {
+void Initialize(torch::nn::Module& module, int scheme, uint64_t seed, LinearInit linear_init) {
   torch::NoGradGuard no_grad;
+  const bool reference = scheme == REFERENCE;
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
   for (const auto& child : module.modules(/*include_self=*/false)) {
-    if (auto* conv = child->as<torch::nn::Conv2d>()) {
-      const int64_t n = conv->weight.size(0) * conv->weight.size(2) * conv->weight.size(3);
-      conv->weight.normal_(0.0, std::sqrt(2.0 / static_cast<double>(n)), generator);
-      if (conv->bias.defined()) conv->bias.zero_();
-    } else if (auto* bn = child->as<torch::nn::BatchNorm2d>()) {
+    if (auto* bn = child->as<torch::nn::BatchNorm2d>()) {
       if (bn->options.affine()) {
         bn->weight.fill_(1.0);
         bn->bias.zero_();
       }
+      continue;
+    }
+    torch::Tensor weight, bias;
+    bool is_conv = false;
+    if (auto* conv = child->as<torch::nn::Conv2d>()) {
+      weight = conv->weight;
+      bias = conv->bias;
+      is_conv = true;
     } else if (auto* linear = child->as<torch::nn::Linear>()) {
-      // libtorch's default: kaiming_uniform(a = sqrt(5)) = U(+-1/sqrt(fan_in)).
-      UniformFanIn(linear->weight, FanIn(linear->weight), generator);
-      if (linear->bias.defined()) {
-        if (zero_linear_bias) {
-          linear->bias.zero_();
+      weight = linear->weight;
+      bias = linear->bias;
+    } else {
+      continue;
+    }
+    const int64_t fan_in = FanIn(weight);
+    if (!reference) {
+      UniformFanIn(weight, fan_in, generator);
+      if (bias.defined()) UniformFanIn(bias, fan_in, generator);
+    } else if (is_conv) {
+      const int64_t n = weight.size(0) * weight.size(2) * weight.size(3);
+      weight.normal_(0.0, std::sqrt(2.0 / static_cast<double>(n)), generator);
+      if (bias.defined()) bias.zero_();
+    } else if (linear_init == LinearInit::kNormal) {
+      weight.normal_(0.0, 0.01, generator);
+      if (bias.defined()) bias.zero_();
+    } else {
+      UniformFanIn(weight, fan_in, generator);
+      if (bias.defined()) {
+        if (linear_init == LinearInit::kZeroBias) {
+          bias.zero_();
         } else {
-          UniformFanIn(linear->bias, FanIn(linear->weight), generator);
+          UniformFanIn(bias, fan_in, generator);
         }
       }
     }
   }
 }
 
-void InitTorchDefault(torch::nn::Module& module, uint64_t seed) {
-  torch::NoGradGuard no_grad;
-  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-  for (const auto& child : module.modules(/*include_self=*/false)) {
-    torch::Tensor weight, bias;
-    if (auto* conv = child->as<torch::nn::Conv2d>()) {
-      weight = conv->weight;
-      bias = conv->bias;
-    } else if (auto* linear = child->as<torch::nn::Linear>()) {
-      weight = linear->weight;
-      bias = linear->bias;
-    } else if (auto* bn = child->as<torch::nn::BatchNorm2d>()) {
-      if (bn->options.affine()) {
-        bn->weight.fill_(1.0);
-        bn->bias.zero_();
-      }
-      continue;
-    } else {
-      continue;
-    }
-    UniformFanIn(weight, FanIn(weight), generator);
-    if (bias.defined()) UniformFanIn(bias, FanIn(weight), generator);
-  }
+at::Tensor GlobalAveragePool(const at::Tensor& x) {
+  return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
 }
 
 }  // namespace rwn

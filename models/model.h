@@ -65,13 +65,27 @@ using ModelRegistry = Registry<std::shared_ptr<Network>, ModelContext>;
 std::vector<Layer> BuildLayerTable(
     torch::nn::Module& module, const std::function<std::string(const std::string&)>& group_of);
 
-// Initialization schemes; `reference` is bearpaw/pytorch-classification's
-// (conv weights normal with std sqrt(2 / (k*k*out_channels)), BN gamma 1 and
-// beta 0, linear as libtorch's default), `torch_default` libtorch's own
-// (kaiming-uniform with a = sqrt(5) for conv and linear weights, uniform
-// biases, BN 1 / 0). Both draw from a generator seeded with `seed` only.
-void InitReference(torch::nn::Module& module, uint64_t seed, bool zero_linear_bias);
-void InitTorchDefault(torch::nn::Module& module, uint64_t seed);
+// How a reference (bearpaw) initialization treats linear layers; bearpaw's
+// models differ here.
+enum class LinearInit {
+  kTorchDefault,  // libtorch's U(+-1/sqrt(fan_in)) weight and bias
+  kZeroBias,      // libtorch's weight, zero bias (bearpaw's WRN)
+  kNormal,        // weight normal(0, 0.01), zero bias (bearpaw's VGG)
+};
+
+// Initializes every conv, batch-norm and linear layer below `module` from a
+// generator seeded with `seed` only:
+//  - reference (InitScheme REFERENCE): bearpaw/pytorch-classification's conv
+//    weights normal with std sqrt(2 / (k*k*out_channels)), conv biases 0, BN
+//    gamma 1 and beta 0, linear layers as `linear` says;
+//  - torch default (TORCH_DEFAULT): libtorch's kaiming-uniform (a = sqrt(5))
+//    = U(+-1/sqrt(fan_in)) for conv and linear weights and biases, BN 1 / 0.
+// `scheme` is an InitScheme (models/init.proto) value.
+void Initialize(torch::nn::Module& module, int scheme, uint64_t seed, LinearInit linear);
+
+// Global average pooling and flattening: bearpaw's fixed final pooling on
+// 32x32 inputs, and the same layer for any input size.
+at::Tensor GlobalAveragePool(const at::Tensor& x);
 
 }  // namespace rwn
 

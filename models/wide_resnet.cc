@@ -85,8 +85,7 @@ class WideResnetImpl : public torch::nn::Module {
     x = conv1_->forward(x);
     for (auto& stage : stages_) x = stage->forward(x);
     x = torch::relu(bn_ ? bn_->forward(x) : x);
-    x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
-    return fc_->forward(x);
+    return fc_->forward(GlobalAveragePool(x));
   }
 
  private:
@@ -120,12 +119,8 @@ absl::StatusOr<std::shared_ptr<Network>> CreateWideResnet(const WideResnetSpec& 
   }
   return GuardTorch("wide_resnet", [&]() -> absl::StatusOr<std::shared_ptr<Network>> {
     WideResnet model(spec, context);
-    if (spec.init() == TORCH_DEFAULT) {
-      InitTorchDefault(*model, context.seed);
-    } else {
-      // bearpaw's WRN also zeroes the classifier's bias.
-      InitReference(*model, context.seed, /*zero_linear_bias=*/true);
-    }
+    // bearpaw's WRN zeroes the classifier's bias.
+    Initialize(*model, spec.init(), context.seed, LinearInit::kZeroBias);
     auto network = std::make_shared<Network>();
     network->description = absl::StrCat("WRN-", spec.depth(), "-", spec.widen_factor(),
                                         spec.batch_norm() ? "" : " (no BN)");

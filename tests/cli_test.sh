@@ -55,7 +55,7 @@ expect 2 bad-fraction 'learn.selector[0].filter_fraction: fraction = 1.5; allowe
 # Missing spec file, unknown flag, unknown command.
 expect 2 no-spec-file "nope.pbtxt: cannot open" -- train --spec="$TMP/nope.pbtxt" --out="$OUT"
 expect 2 unknown-flag "unknown flag --sped" -- train --sped=x
-expect 2 unknown-command "unknown command 'fly'; allowed: train" -- fly
+expect 2 unknown-command "unknown command 'fly'; allowed: train, count" -- fly
 
 [[ ! -e "$OUT" ]] || fail "bad input created $OUT: $(find "$OUT")"
 
@@ -71,6 +71,16 @@ grep -q '"test_top1"' "$run_dir/metrics.jsonl" || fail "metrics.jsonl lacks test
 grep -q '"learned_params":' "$run_dir/summary.json" || fail "summary.json lacks learned_params"
 grep -q '"threads":1' "$run_dir/summary.json" || fail "summary.json should record 1 thread"
 expect 0 rerun "cli/tiny already finished" -- train --spec="$TMP/good.pbtxt" --out="$OUT"
+
+# rwn count: the anatomy of a network, from a spec or from --model.
+expect 0 count-model "| total " -- count --model='wide_resnet { depth: 28 widen_factor: 4 }' \
+  --input=3x32x32 --classes=10
+expect 0 count-model-total "learned 5,849,050 of 5,849,050 parameters (100.00%)" -- \
+  count --model='wide_resnet { depth: 28 widen_factor: 4 }' --input=3x32x32 --classes=10
+expect 0 count-spec "| block3 " -- count --spec="$TMP/good.pbtxt"
+expect 2 count-bad-input "--input=3x32; allowed: CxHxW" -- count --model='resnet { }' --input=3x32 --classes=10
+expect 2 count-bad-model "--model:1:" -- count --model='resnet { depht: 20 }' --input=3x32x32 --classes=10
+expect 2 count-no-classes "--classes=0; allowed: >= 1" -- count --model='resnet { }' --input=3x32x32
 
 if [[ $failures -gt 0 ]]; then
   echo "$failures failure(s)"

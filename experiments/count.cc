@@ -1,0 +1,96 @@
+#include "experiments/count.h"
+
+#include <torch/torch.h>
+
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/status_macros.h"
+#include "core/table.h"
+#include "datasets/dataset.h"
+#include "models/model.h"
+#include "selectors/plan.h"
+
+namespace rwn {
+
+absl::Status ParseInputShape(const std::string& text, InputShape* shape) {
+  std::vector<std::string> parts = absl::StrSplit(text, 'x');
+  int64_t values[3];
+  bool ok = parts.size() == 3;
+  for (size_t i = 0; ok && i < 3; ++i) ok = absl::SimpleAtoi(parts[i], &values[i]) && values[i] > 0;
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--input=", text, "; allowed: CxHxW with positive integers, e.g. 3x32x32"));
+  }
+  shape->channels = values[0];
+  shape->height = values[1];
+  shape->width = values[2];
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> CountReport(const ExperimentSpec& spec, const InputShape& given) {
+  InputShape shape = given;
+  if (shape.channels == 0) {
+    if (!spec.has_dataset()) {
+      return absl::InvalidArgumentError(
+          "count needs --input=CxHxW and --classes=N, or a spec with a dataset");
+    }
+    auto dataset = DatasetRegistry::Global().CreateFromOneof(spec.dataset(), DatasetContext{spec.seed()});
+    if (!dataset.ok()) {
+      return absl::Status(dataset.status().code(),
+                          absl::StrCat("dataset.", dataset.status().message(),
+                                       " (or give --input=CxHxW --classes=N)"));
+    }
+    shape = InputShape{(*dataset)->channels(), (*dataset)->height(), (*dataset)->width(),
+                       shape.classes > 0 ? shape.classes : (*dataset)->num_classes};
+  }
+  if (shape.classes < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--classes=", shape.classes, "; allowed: >= 1 (with --input)"));
+  }
+  auto network = ModelRegistry::Global().CreateFromOneof(
+      spec.model(), ModelContext{shape.channels, shape.height, shape.width, shape.classes,
+                                 spec.seed()});
+  if (!network.ok()) {
+    return absl::Status(network.status().code(), absl::StrCat("model.", network.status().message()));
+  }
+  auto plan = BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, **network, spec.seed());
+  if (!plan.ok()) {
+    return absl::Status(plan.status().code(), absl::StrCat("learn.", plan.status().message()));
+  }
+  const PlanCount count = CountPlan(*plan, **network);
+  const auto params = (*network)->module->named_parameters();
+
+  Table layers({"layer", "group", "kind", "shape", "params", "learned", "fixed"},
+               {Table::kLeft, Table::kLeft, Table::kLeft, Table::kLeft, Table::kRight,
+                Table::kRight, Table::kRight});
+  std::vector<std::string> group_order;
+  std::map<std::string, std::pair<int64_t, int64_t>> groups;
+  for (size_t i = 0; i < count.layers.size(); ++i) {
+    const Layer& layer = (*network)->layers[i];
+    const LayerCount& row = count.layers[i];
+    layers.AddRow({layer.name, layer.group, LayerKindName(layer.kind),
+                   absl::StrJoin(layer.shape, "x"), WithCommas(row.params),
+                   WithCommas(row.learned), WithCommas(row.params - row.learned)});
+    if (groups.count(layer.group) == 0) group_order.push_back(layer.group);
+    groups[layer.group].first += row.params;
+    groups[layer.group].second += row.learned;
+  }
+  layers.AddRow({"total", "", "", "", WithCommas(count.params), WithCommas(count.learned),
+                 WithCommas(count.params - count.learned)});
+  Table by_group({"group", "params", "learned"}, {Table::kLeft, Table::kRight, Table::kRight});
+  for (const std::string& group : group_order) {
+    by_group.AddRow({group, WithCommas(groups[group].first), WithCommas(groups[group].second)});
+  }
+  return absl::StrCat(
+      (*network)->description, " on ", shape.channels, "x", shape.height, "x", shape.width, ", ",
+      shape.classes, " classes\n\n", layers.ToMarkdown(), "\n", by_group.ToMarkdown(), "\n",
+      absl::StrFormat("learned %s of %s parameters (%.2f%%)\n", WithCommas(count.learned),
+                      WithCommas(count.params), 100.0 * count.learned / count.params));
+}
+
+}  // namespace rwn

@@ -1,0 +1,89 @@
+// Model `alexnet`: bearpaw/pytorch-classification's CIFAR AlexNet: conv
+// 11x11/4 (64) - pool - conv 5x5 (192) - pool - conv 3x3 (384) - conv 3x3
+// (256) - conv 3x3 (256) - pool - linear, all convs with bias and ReLU, no
+// batch norm. The paper finds it fails to learn with few filters (Section
+// 4.2, Figure 1).
+//
+// Pooling uses ceil mode and the classifier sees globally averaged
+// features. On 32x32 inputs this is exactly bearpaw's network. It also lets
+// 28x28 and 64x64 inputs work.
+//
+// Groups: `stage1` (conv1), `stage2` (conv2), `stage3` (conv3..conv5), `fc`:
+// the stretches between poolings.
+//
+// Parameters on 3x32x32: 2,472,266 (10 classes) / 2,495,396 (100).
+//
+// Example spec:
+//   model { alexnet { } }
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/torch_status.h"
+#include "models/alexnet.pb.h"
+#include "models/model.h"
+
+namespace rwn {
+namespace {
+
+torch::nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding));
+}
+
+torch::Tensor Pool(const torch::Tensor& x) {
+  return torch::max_pool2d(x, /*kernel_size=*/2, /*stride=*/2, /*padding=*/0, /*dilation=*/1,
+                           /*ceil_mode=*/true);
+}
+
+class AlexnetImpl : public torch::nn::Module {
+ public:
+  AlexnetImpl(const ModelContext& context)
+      : conv1_(register_module("conv1", Conv(context.channels, 64, 11, 4, 5))),
+        conv2_(register_module("conv2", Conv(64, 192, 5, 1, 2))),
+        conv3_(register_module("conv3", Conv(192, 384, 3, 1, 1))),
+        conv4_(register_module("conv4", Conv(384, 256, 3, 1, 1))),
+        conv5_(register_module("conv5", Conv(256, 256, 3, 1, 1))),
+        fc_(register_module("fc", torch::nn::Linear(256, context.num_classes))) {}
+
+  torch::Tensor forward(torch::Tensor x) {
+    x = Pool(torch::relu(conv1_->forward(x)));
+    x = Pool(torch::relu(conv2_->forward(x)));
+    x = torch::relu(conv3_->forward(x));
+    x = torch::relu(conv4_->forward(x));
+    x = Pool(torch::relu(conv5_->forward(x)));
+    return fc_->forward(GlobalAveragePool(x));
+  }
+
+ private:
+  torch::nn::Conv2d conv1_, conv2_, conv3_, conv4_, conv5_;
+  torch::nn::Linear fc_;
+};
+TORCH_MODULE(Alexnet);
+
+std::string GroupOf(const std::string& name) {
+  if (name == "conv1") return "stage1";
+  if (name == "conv2") return "stage2";
+  if (name == "fc") return "fc";
+  return "stage3";
+}
+
+absl::StatusOr<std::shared_ptr<Network>> CreateAlexnet(const AlexnetSpec& spec,
+                                                       const ModelContext& context) {
+  return GuardTorch("alexnet", [&]() -> absl::StatusOr<std::shared_ptr<Network>> {
+    Alexnet model(context);
+    // bearpaw's AlexNet is initialized by libtorch's defaults alone.
+    Initialize(*model, TORCH_DEFAULT, context.seed, LinearInit::kTorchDefault);
+    auto network = std::make_shared<Network>();
+    network->description = "AlexNet";
+    network->layers = BuildLayerTable(*model, GroupOf);
+    network->module = model.ptr();
+    network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    return network;
+  });
+}
+
+}  // namespace
+
+RWN_REGISTER_PLUGIN(ModelRegistry, alexnet, AlexnetSpec, CreateAlexnet);
+
+}  // namespace rwn

@@ -1,0 +1,169 @@
+// Model `densenet`: DenseNet-BC (and plain DenseNet) following the CIFAR
+// definition of bearpaw/pytorch-classification: a 3x3 stem conv of 2k
+// filters, three dense blocks of n layers each joined by transitions
+// (BN-ReLU-1x1 conv-2x2 average pool, compressing the channels), then
+// BN-ReLU, global average pooling and fc. The paper's best performer
+// (DenseNet-BC-100-12: Sections 4.1-4.3, Figures 1-5, Tables 1, 2 and 4).
+//
+// Groups: `conv1`, `block1`, `trans1`, `block2`, `trans2`, `block3` (the
+// final BN belongs to it), `fc`. The transitions are groups of their own
+// because the paper's Table 1 block counts exclude them.
+//
+// Parameters on 3x32x32: DenseNet-BC-100-12 769,162 (10 classes) / 800,032
+// (100); DenseNet-BC-40-12 176,122 / 188,092.
+//
+// Example spec:
+//   model { densenet { depth: 100 growth_rate: 12 } }
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/torch_status.h"
+#include "models/densenet.pb.h"
+#include "models/model.h"
+
+namespace rwn {
+namespace {
+
+torch::nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel) {
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2).bias(false));
+}
+
+// One dense layer: [BN-ReLU-1x1 conv to 4k] BN-ReLU-3x3 conv to k, then the
+// input and the k new channels concatenated.
+class DenseLayerImpl : public torch::nn::Module {
+ public:
+  DenseLayerImpl(int64_t in, int64_t growth, bool bottleneck, double dropout)
+      : dropout_(dropout) {
+    int64_t width = in;
+    if (bottleneck) {
+      bn0_ = register_module("bn1", torch::nn::BatchNorm2d(in));
+      conv0_ = register_module("conv1", Conv(in, 4 * growth, 1));
+      width = 4 * growth;
+    }
+    bn_ = register_module(bottleneck ? "bn2" : "bn1", torch::nn::BatchNorm2d(width));
+    conv_ = register_module(bottleneck ? "conv2" : "conv1", Conv(width, growth, 3));
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor out = x;
+    if (conv0_) out = conv0_->forward(torch::relu(bn0_->forward(out)));
+    out = conv_->forward(torch::relu(bn_->forward(out)));
+    if (dropout_ > 0) out = torch::dropout(out, dropout_, is_training());
+    return torch::cat({x, out}, 1);
+  }
+
+ private:
+  double dropout_;
+  torch::nn::BatchNorm2d bn0_{nullptr}, bn_{nullptr};
+  torch::nn::Conv2d conv0_{nullptr}, conv_{nullptr};
+};
+TORCH_MODULE(DenseLayer);
+
+class TransitionImpl : public torch::nn::Module {
+ public:
+  TransitionImpl(int64_t in, int64_t out)
+      : bn_(register_module("bn1", torch::nn::BatchNorm2d(in))),
+        conv_(register_module("conv1", Conv(in, out, 1))) {}
+
+  torch::Tensor forward(const torch::Tensor& x) {
+    return torch::avg_pool2d(conv_->forward(torch::relu(bn_->forward(x))), 2);
+  }
+
+ private:
+  torch::nn::BatchNorm2d bn_;
+  torch::nn::Conv2d conv_;
+};
+TORCH_MODULE(Transition);
+
+class DensenetImpl : public torch::nn::Module {
+ public:
+  DensenetImpl(const DensenetSpec& spec, const ModelContext& context) {
+    const int64_t n = spec.bottleneck() ? (spec.depth() - 4) / 6 : (spec.depth() - 4) / 3;
+    const int64_t growth = spec.growth_rate();
+    int64_t channels = 2 * growth;
+    conv1_ = register_module("conv1", Conv(context.channels, channels, 3));
+    for (int stage = 1; stage <= 3; ++stage) {
+      torch::nn::Sequential block;
+      for (int64_t i = 0; i < n; ++i) {
+        block->push_back(DenseLayer(channels, growth, spec.bottleneck(), spec.dropout()));
+        channels += growth;
+      }
+      blocks_.push_back(register_module(absl::StrCat("dense", stage), block));
+      if (stage < 3) {
+        const int64_t out = channels / spec.compression();
+        transitions_.push_back(
+            register_module(absl::StrCat("trans", stage), Transition(channels, out)));
+        channels = out;
+      }
+    }
+    bn_ = register_module("bn", torch::nn::BatchNorm2d(channels));
+    fc_ = register_module("fc", torch::nn::Linear(channels, context.num_classes));
+  }
+
+  torch::Tensor forward(torch::Tensor x) {
+    x = conv1_->forward(x);
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      x = blocks_[i]->forward(x);
+      if (i < transitions_.size()) x = transitions_[i]->forward(x);
+    }
+    return fc_->forward(GlobalAveragePool(torch::relu(bn_->forward(x))));
+  }
+
+ private:
+  torch::nn::Conv2d conv1_{nullptr};
+  std::vector<torch::nn::Sequential> blocks_;
+  std::vector<Transition> transitions_;
+  torch::nn::BatchNorm2d bn_{nullptr};
+  torch::nn::Linear fc_{nullptr};
+};
+TORCH_MODULE(Densenet);
+
+std::string GroupOf(const std::string& name) {
+  const std::string top = std::vector<std::string>(absl::StrSplit(name, '.'))[0];
+  if (top.rfind("dense", 0) == 0) return "block" + top.substr(5);
+  if (top == "bn") return "block3";
+  return top;  // conv1, trans1, trans2, fc
+}
+
+absl::StatusOr<std::shared_ptr<Network>> CreateDensenet(const DensenetSpec& spec,
+                                                        const ModelContext& context) {
+  const int per_layer = spec.bottleneck() ? 6 : 3;
+  if (spec.depth() < 4 + per_layer || (spec.depth() - 4) % per_layer != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "depth = ", spec.depth(), "; allowed with bottleneck: ", spec.bottleneck() ? "on" : "off",
+        ": ", per_layer, "n + 4 with n >= 1 (",
+        spec.bottleneck() ? "10, 16, 22, 40, 100, 190, ..." : "7, 10, 13, 40, 100, ...", ")"));
+  }
+  if (spec.growth_rate() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("growth_rate = ", spec.growth_rate(), "; allowed: an integer >= 1"));
+  }
+  if (spec.compression() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("compression = ", spec.compression(), "; allowed: an integer >= 1"));
+  }
+  if (!(spec.dropout() >= 0 && spec.dropout() < 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dropout = ", spec.dropout(), "; allowed: 0 <= dropout < 1"));
+  }
+  return GuardTorch("densenet", [&]() -> absl::StatusOr<std::shared_ptr<Network>> {
+    Densenet model(spec, context);
+    Initialize(*model, spec.init(), context.seed, LinearInit::kTorchDefault);
+    auto network = std::make_shared<Network>();
+    const bool bc = spec.bottleneck() && spec.compression() > 1;
+    network->description =
+        absl::StrCat(bc ? "DenseNet-BC-" : "DenseNet-", spec.depth(), "-", spec.growth_rate());
+    network->layers = BuildLayerTable(*model, GroupOf);
+    network->module = model.ptr();
+    network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    return network;
+  });
+}
+
+}  // namespace
+
+RWN_REGISTER_PLUGIN(ModelRegistry, densenet, DensenetSpec, CreateDensenet);
+
+}  // namespace rwn
