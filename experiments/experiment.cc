@@ -79,7 +79,9 @@ absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec) {
         "learn: the selection learns no parameter at all; select something, or turn on "
         "batchnorm or classifier");
   }
-  auto learned = ApplyPlan(*plan, spec.learn().fixed() == LearnSpec::ZERO, run.network.get());
+  auto learned = ApplyPlan(
+      *plan, ApplyOptions{spec.learn().fixed() == LearnSpec::ZERO, spec.learn().dense_mask()},
+      run.network.get());
   if (!learned.ok()) return prefixed("learn", learned.status());
   auto optimizer =
       OptimizerRegistry::Global().CreateFromOneof(spec.optimizer(), OptimizerContext{*learned});

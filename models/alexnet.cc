@@ -20,14 +20,14 @@
 #include "absl/strings/str_cat.h"
 #include "core/torch_status.h"
 #include "models/alexnet.pb.h"
+#include "models/conv.h"
 #include "models/model.h"
 
 namespace rwn {
 namespace {
 
-torch::nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
-  return torch::nn::Conv2d(
-      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding));
+Conv MakeConv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
+  return Conv(ConvOptions{in, out, kernel, stride, padding, /*bias=*/true});
 }
 
 torch::Tensor Pool(const torch::Tensor& x) {
@@ -37,13 +37,13 @@ torch::Tensor Pool(const torch::Tensor& x) {
 
 class AlexnetImpl : public torch::nn::Module {
  public:
-  AlexnetImpl(const ModelContext& context)
-      : conv1_(register_module("conv1", Conv(context.channels, 64, 11, 4, 5))),
-        conv2_(register_module("conv2", Conv(64, 192, 5, 1, 2))),
-        conv3_(register_module("conv3", Conv(192, 384, 3, 1, 1))),
-        conv4_(register_module("conv4", Conv(384, 256, 3, 1, 1))),
-        conv5_(register_module("conv5", Conv(256, 256, 3, 1, 1))),
-        fc_(register_module("fc", torch::nn::Linear(256, context.num_classes))) {}
+  AlexnetImpl(const ModelContext& context, int64_t d)
+      : conv1_(register_module("conv1", MakeConv(context.channels, 64 / d, 11, 4, 5))),
+        conv2_(register_module("conv2", MakeConv(64 / d, 192 / d, 5, 1, 2))),
+        conv3_(register_module("conv3", MakeConv(192 / d, 384 / d, 3, 1, 1))),
+        conv4_(register_module("conv4", MakeConv(384 / d, 256 / d, 3, 1, 1))),
+        conv5_(register_module("conv5", MakeConv(256 / d, 256 / d, 3, 1, 1))),
+        fc_(register_module("fc", torch::nn::Linear(256 / d, context.num_classes))) {}
 
   torch::Tensor forward(torch::Tensor x) {
     x = Pool(torch::relu(conv1_->forward(x)));
@@ -55,7 +55,7 @@ class AlexnetImpl : public torch::nn::Module {
   }
 
  private:
-  torch::nn::Conv2d conv1_, conv2_, conv3_, conv4_, conv5_;
+  Conv conv1_, conv2_, conv3_, conv4_, conv5_;
   torch::nn::Linear fc_;
 };
 TORCH_MODULE(Alexnet);
@@ -69,12 +69,17 @@ std::string GroupOf(const std::string& name) {
 
 absl::StatusOr<std::shared_ptr<Network>> CreateAlexnet(const AlexnetSpec& spec,
                                                        const ModelContext& context) {
+  if (spec.width_divisor() < 1 || spec.width_divisor() > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("width_divisor = ", spec.width_divisor(), "; allowed: 1 to 64"));
+  }
   return GuardTorch("alexnet", [&]() -> absl::StatusOr<std::shared_ptr<Network>> {
-    Alexnet model(context);
+    Alexnet model(context, spec.width_divisor());
     // bearpaw's AlexNet is initialized by libtorch's defaults alone.
     Initialize(*model, TORCH_DEFAULT, context.seed, LinearInit::kTorchDefault);
     auto network = std::make_shared<Network>();
-    network->description = "AlexNet";
+    network->description =
+        spec.width_divisor() > 1 ? absl::StrCat("AlexNet/", spec.width_divisor()) : "AlexNet";
     network->layers = BuildLayerTable(*model, GroupOf);
     network->module = model.ptr();
     network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };

@@ -20,15 +20,11 @@
 #include "absl/strings/str_split.h"
 #include "core/torch_status.h"
 #include "models/densenet.pb.h"
+#include "models/conv.h"
 #include "models/model.h"
 
 namespace rwn {
 namespace {
-
-torch::nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel) {
-  return torch::nn::Conv2d(
-      torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2).bias(false));
-}
 
 // One dense layer: [BN-ReLU-1x1 conv to 4k] BN-ReLU-3x3 conv to k, then the
 // input and the k new channels concatenated.
@@ -57,7 +53,7 @@ class DenseLayerImpl : public torch::nn::Module {
  private:
   double dropout_;
   torch::nn::BatchNorm2d bn0_{nullptr}, bn_{nullptr};
-  torch::nn::Conv2d conv0_{nullptr}, conv_{nullptr};
+  Conv conv0_{nullptr}, conv_{nullptr};
 };
 TORCH_MODULE(DenseLayer);
 
@@ -73,7 +69,7 @@ class TransitionImpl : public torch::nn::Module {
 
  private:
   torch::nn::BatchNorm2d bn_;
-  torch::nn::Conv2d conv_;
+  Conv conv_;
 };
 TORCH_MODULE(Transition);
 
@@ -112,7 +108,7 @@ class DensenetImpl : public torch::nn::Module {
   }
 
  private:
-  torch::nn::Conv2d conv1_{nullptr};
+  Conv conv1_{nullptr};
   std::vector<torch::nn::Sequential> blocks_;
   std::vector<Transition> transitions_;
   torch::nn::BatchNorm2d bn_{nullptr};

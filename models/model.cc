@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "models/conv.h"
 #include "models/init.pb.h"
 
 namespace rwn {
@@ -27,11 +28,11 @@ std::vector<Layer> BuildLayerTable(
     Layer layer;
     layer.name = name;
     layer.group = group_of(name);
-    if (auto* conv = child.as<torch::nn::Conv2d>()) {
+    if (auto* conv = child.as<ConvImpl>()) {
       layer.kind = LayerKind::kConv;
-      layer.shape = conv->weight.sizes().vec();
-      layer.out_channels = conv->weight.size(0);
-      if (conv->bias.defined()) layer.bias = name + ".bias";
+      layer.shape = conv->whole_weight().sizes().vec();
+      layer.out_channels = layer.shape[0];
+      if (conv->options().bias) layer.bias = name + ".bias";
     } else if (auto* bn = child.as<torch::nn::BatchNorm2d>()) {
       if (!bn->options.affine()) continue;
       layer.kind = LayerKind::kBatchNorm;
@@ -78,7 +79,7 @@ void Initialize(torch::nn::Module& module, int scheme, uint64_t seed, LinearInit
     }
     torch::Tensor weight, bias;
     bool is_conv = false;
-    if (auto* conv = child->as<torch::nn::Conv2d>()) {
+    if (auto* conv = child->as<ConvImpl>()) {
       weight = conv->weight;
       bias = conv->bias;
       is_conv = true;

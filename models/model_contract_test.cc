@@ -11,36 +11,20 @@
 #include "core/text_proto.h"
 #include "models/model.h"
 #include "models/model.pb.h"
+#include "models/testing.h"
 
 namespace rwn {
 namespace {
 
-// A small configuration of every model. A new model must add one here (the
-// test below fails otherwise).
-const std::map<std::string, std::string>& SmallSpecs() {
-  static const auto* specs = new std::map<std::string, std::string>{
-      {"wide_resnet", "wide_resnet { depth: 10 widen_factor: 1 }"},
-      {"densenet", "densenet { depth: 10 growth_rate: 4 }"},
-      {"resnet", "resnet { depth: 8 }"},
-      {"vgg", "vgg { depth: 11 }"},
-      {"alexnet", "alexnet { }"},
-  };
-  return *specs;
-}
-
 std::shared_ptr<Network> Make(const std::string& model, const ModelContext& context) {
-  ModelSpec spec;
-  EXPECT_TRUE(ParseTextProto(SmallSpecs().at(model), model, &spec).ok());
-  auto network = ModelRegistry::Global().CreateFromOneof(spec, context);
-  EXPECT_TRUE(network.ok()) << network.status();
-  return network.ok() ? *network : nullptr;
+  return MakeSmallModel(model, context);
 }
 
 class ModelContractTest : public ::testing::TestWithParam<std::string> {};
 
 TEST(ModelContractCoverageTest, EveryRegisteredModelHasASmallSpec) {
   for (const std::string& name : ModelRegistry::Global().Names()) {
-    EXPECT_EQ(SmallSpecs().count(name), 1u) << name << " needs an entry in SmallSpecs()";
+    EXPECT_EQ(SmallModelSpecs().count(name), 1u) << name << " needs an entry in SmallModelSpecs()";
   }
 }
 
@@ -124,6 +108,7 @@ TEST(ModelOptionsTest, BadOptionsNameTheValueAndTheAllowedForms) {
       {"resnet { depth: 21 }", "resnet: depth = 21; allowed with basic blocks: 6n + 2"},
       {"resnet { depth: 22 bottleneck: true }", "resnet: depth = 22; allowed with bottleneck blocks: 9n + 2"},
       {"vgg { depth: 12 }", "vgg: depth = 12; allowed: 11, 13, 16, 19"},
+      {"vgg { width_divisor: 0 }", "vgg: width_divisor = 0; allowed: 1 to 64"},
       {"wide_resnet { depth: 28 widen_factor: 0 }", "wide_resnet: widen_factor = 0; allowed: an integer >= 1"},
   };
   for (const auto& [text, message] : cases) {
@@ -150,7 +135,8 @@ TEST(ModelGroupsTest, GroupsInForwardOrder) {
   EXPECT_EQ(groups("densenet { depth: 10 growth_rate: 4 }"),
             (V{"conv1", "block1", "trans1", "block2", "trans2", "block3", "fc"}));
   EXPECT_EQ(groups("resnet { depth: 8 }"), (V{"conv1", "block1", "block2", "block3", "fc"}));
-  EXPECT_EQ(groups("vgg { depth: 11 }"), (V{"stage1", "stage2", "stage3", "stage4", "stage5", "fc"}));
+  EXPECT_EQ(groups("vgg { depth: 11 width_divisor: 8 }"),
+            (V{"stage1", "stage2", "stage3", "stage4", "stage5", "fc"}));
   EXPECT_EQ(groups("alexnet { }"), (V{"stage1", "stage2", "stage3", "fc"}));
 }
 

@@ -16,18 +16,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/torch_status.h"
+#include "models/conv.h"
 #include "models/model.h"
 #include "models/resnet.pb.h"
 
 namespace rwn {
 namespace {
-
-torch::nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
-                               .stride(stride)
-                               .padding(kernel / 2)
-                               .bias(false));
-}
 
 // A basic (3x3, 3x3) or bottleneck (1x1, 3x3, 1x1 x4) block with its
 // shortcut; post-activation as in the original ResNet.
@@ -43,7 +37,7 @@ class BlockImpl : public torch::nn::Module {
     for (size_t i = 0; i < convs_.size(); ++i) {
       register_module(absl::StrCat("conv", i + 1), convs_[i]);
       bns_.push_back(register_module(absl::StrCat("bn", i + 1),
-                                     torch::nn::BatchNorm2d(convs_[i]->options.out_channels())));
+                                     torch::nn::BatchNorm2d(convs_[i]->options().out_channels)));
     }
     if (stride != 1 || in != out) {
       downsample_ = register_module(
@@ -61,7 +55,7 @@ class BlockImpl : public torch::nn::Module {
   }
 
  private:
-  std::vector<torch::nn::Conv2d> convs_;
+  std::vector<Conv> convs_;
   std::vector<torch::nn::BatchNorm2d> bns_;
   torch::nn::Sequential downsample_{nullptr};
 };
@@ -94,7 +88,7 @@ class ResnetImpl : public torch::nn::Module {
   }
 
  private:
-  torch::nn::Conv2d conv1_{nullptr};
+  Conv conv1_{nullptr};
   torch::nn::BatchNorm2d bn1_{nullptr};
   std::vector<torch::nn::Sequential> stages_;
   torch::nn::Linear fc_{nullptr};

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/torch_status.h"
+#include "models/conv.h"
 #include "models/model.h"
 #include "models/vgg.pb.h"
 
@@ -49,9 +50,9 @@ class VggImpl : public torch::nn::Module {
     for (size_t s = 0; s < stages.size(); ++s) {
       torch::nn::Sequential stage;
       for (size_t i = 0; i < stages[s].size(); ++i) {
-        const int64_t filters = stages[s][i];
+        const int64_t filters = stages[s][i] / spec.width_divisor();
         stage->push_back(absl::StrCat("conv", i + 1),
-                         torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, filters, 3).padding(1)));
+                         Conv(channels, filters, /*kernel=*/3, /*stride=*/1, /*bias=*/true));
         if (spec.batch_norm()) {
           stage->push_back(absl::StrCat("bn", i + 1), torch::nn::BatchNorm2d(filters));
         }
@@ -85,12 +86,17 @@ absl::StatusOr<std::shared_ptr<Network>> CreateVgg(const VggSpec& spec,
     return absl::InvalidArgumentError(
         absl::StrCat("depth = ", spec.depth(), "; allowed: 11, 13, 16, 19"));
   }
+  if (spec.width_divisor() < 1 || spec.width_divisor() > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("width_divisor = ", spec.width_divisor(), "; allowed: 1 to 64"));
+  }
   return GuardTorch("vgg", [&]() -> absl::StatusOr<std::shared_ptr<Network>> {
     Vgg model(spec, context);
     // bearpaw's VGG draws the classifier from normal(0, 0.01), bias 0.
     Initialize(*model, spec.init(), context.seed, LinearInit::kNormal);
     auto network = std::make_shared<Network>();
-    network->description = absl::StrCat("VGG-", spec.depth(), spec.batch_norm() ? "-BN" : "");
+    network->description = absl::StrCat("VGG-", spec.depth(), spec.batch_norm() ? "-BN" : "",
+                                        spec.width_divisor() > 1 ? absl::StrCat("/", spec.width_divisor()) : "");
     network->layers = BuildLayerTable(*model, GroupOf);
     network->module = model.ptr();
     network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };

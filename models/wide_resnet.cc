@@ -18,18 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/torch_status.h"
+#include "models/conv.h"
 #include "models/model.h"
 #include "models/wide_resnet.pb.h"
 
 namespace rwn {
 namespace {
-
-torch::nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
-                               .stride(stride)
-                               .padding(kernel / 2)
-                               .bias(false));
-}
 
 class BasicBlockImpl : public torch::nn::Module {
  public:
@@ -57,7 +51,7 @@ class BasicBlockImpl : public torch::nn::Module {
   bool equal_in_out_;
   double dropout_;
   torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
-  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, shortcut_{nullptr};
+  Conv conv1_{nullptr}, conv2_{nullptr}, shortcut_{nullptr};
 };
 TORCH_MODULE(BasicBlock);
 
@@ -89,7 +83,7 @@ class WideResnetImpl : public torch::nn::Module {
   }
 
  private:
-  torch::nn::Conv2d conv1_{nullptr};
+  Conv conv1_{nullptr};
   std::vector<torch::nn::Sequential> stages_;
   torch::nn::BatchNorm2d bn_{nullptr};
   torch::nn::Linear fc_{nullptr};

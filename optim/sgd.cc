@@ -6,6 +6,9 @@
 //   w -= lr * d
 // For a masked tensor, d is zeroed outside the mask before the momentum, so
 // fixed entries get no decay, no momentum and no step: they stay bit-identical.
+// A learned tensor without a gradient (autograd pruned it: nothing after it
+// is computed, e.g. a BN feeding only zeroed convs) has gradient zero, so it
+// still decays; the split and dense masked paths then agree exactly.
 // The paper trains every CIFAR run with it (lr 0.1, momentum 0.9, weight
 // decay 5e-4).
 //
@@ -36,8 +39,7 @@ class Sgd : public Optimizer {
     torch::NoGradGuard no_grad;
     for (size_t i = 0; i < params_.size(); ++i) {
       torch::Tensor weight = params_[i].tensor;
-      if (!weight.grad().defined()) continue;
-      torch::Tensor d = weight.grad();
+      torch::Tensor d = weight.grad().defined() ? weight.grad() : torch::zeros_like(weight);
       if (spec_.weight_decay() != 0) d = d.add(weight, spec_.weight_decay());
       if (fixed_[i].defined()) d = d.masked_fill(fixed_[i], 0);
       if (spec_.momentum() != 0) {

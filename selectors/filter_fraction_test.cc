@@ -8,7 +8,6 @@
 #include "models/model.h"
 #include "models/model.pb.h"
 #include "optim/optimizer.h"
-#include "optim/optimizer.pb.h"
 #include "selectors/plan.h"
 
 namespace rwn {
@@ -82,78 +81,56 @@ TEST(FilterFractionTest, PaperTable2WideResnet) {
   EXPECT_EQ(CountPlan(*BuildPlan(&learn, *network, 1), *network).learned, 14599874);
 }
 
-// Three SGD steps (momentum 0.9, weight decay 5e-4) on random data.
-void TrainSteps(Network& network, std::vector<LearnedTensor> learned) {
-  OptimizerSpec spec;
-  spec.mutable_sgd()->set_lr(0.1);
-  auto sgd = OptimizerRegistry::Global().CreateFromOneof(spec, OptimizerContext{learned});
-  ASSERT_TRUE(sgd.ok()) << sgd.status();
-  torch::manual_seed(3);
-  network.module->train();
-  for (int step = 0; step < 3; ++step) {
-    torch::Tensor x = torch::randn({8, 3, 32, 32});
-    torch::Tensor y = torch::randint(10, {8}, torch::kInt64);
-    (*sgd)->ZeroGrad();
-    torch::nn::functional::cross_entropy(network.forward(x), y).backward();
-    (*sgd)->Step(0.1);
-  }
-}
-
-std::map<std::string, torch::Tensor> Snapshot(const Network& network) {
-  std::map<std::string, torch::Tensor> copy;
-  for (const auto& p : network.module->named_parameters()) copy[p.key()] = p.value().detach().clone();
-  return copy;
-}
-
-TEST(FilterFractionTest, FixedEntriesStayBitIdenticalAndLearnedFiltersChange) {
-  for (auto fixed : {LearnSpec::RANDOM, LearnSpec::ZERO}) {
-    auto network = Wrn(10, 2);
-    LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.25 } }");
-    learn.set_fixed(fixed);
+TEST(FilterFractionTest, EndsComplementAndMinOne) {
+  auto network = Wrn(10, 2);  // 16-filter stem; stages of 32, 64, 128
+  auto plan_of = [&](const std::string& text) {
+    LearnSpec learn = Learn(text + " batchnorm: false classifier: false");
     auto plan = BuildPlan(&learn, *network, 1);
-    ASSERT_TRUE(plan.ok()) << plan.status();
-    auto learned = ApplyPlan(*plan, fixed == LearnSpec::ZERO, network.get());
-    ASSERT_TRUE(learned.ok()) << learned.status();
-    const auto before = Snapshot(*network);
-    TrainSteps(*network, *learned);
-    const auto params = network->module->named_parameters();
-    int learned_filters = 0;
-    for (const Layer& layer : network->layers) {
-      torch::Tensor now = params[layer.weight], then = before.at(layer.weight);
-      if (layer.kind != LayerKind::kConv) {
-        EXPECT_FALSE(torch::equal(now, then)) << layer.weight << " is learned and must change";
-        continue;
-      }
-      const int64_t k = static_cast<int64_t>(0.25 * layer.out_channels);
-      torch::Tensor fixed_now = now.narrow(0, k, layer.out_channels - k);
-      EXPECT_TRUE(torch::equal(fixed_now, then.narrow(0, k, layer.out_channels - k)))
-          << layer.weight;
-      if (fixed == LearnSpec::ZERO) {
-        EXPECT_EQ(fixed_now.abs().sum().item<double>(), 0.0) << layer.weight;
-      }
-      for (int64_t f = 0; f < k; ++f) {
-        EXPECT_FALSE(torch::equal(now[f], then[f])) << layer.weight << " filter " << f;
-        ++learned_filters;
-      }
-    }
-    EXPECT_GT(learned_filters, 0);
-    // Only learned tensors reach the optimizer; the others need no gradient.
-    for (const LearnedTensor& t : *learned) EXPECT_TRUE(t.tensor.requires_grad()) << t.name;
-  }
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return *plan;
+  };
+  LearnPlan last = plan_of("selector { filter_fraction { fraction: 0.25 end: LAST } }");
+  EXPECT_EQ(last.at("block1.0.conv1.weight").begin, 24);
+  EXPECT_EQ(last.at("block1.0.conv1.weight").end, 32);
+  LearnPlan complement = plan_of("selector { filter_fraction { fraction: 0.25 complement: true } }");
+  EXPECT_EQ(complement.at("block1.0.conv1.weight").begin, 8);
+  EXPECT_EQ(complement.at("block1.0.conv1.weight").end, 32);
+  LearnPlan none = plan_of("selector { filter_fraction { fraction: 0.05 } }");
+  EXPECT_EQ(none.count("conv1.weight"), 0u);  // int(0.05 * 16) = 0
+  LearnPlan one = plan_of("selector { filter_fraction { fraction: 0.05 min_one: true } }");
+  EXPECT_EQ(one.at("conv1.weight").end, 1);
+  LearnPlan random = plan_of("selector { filter_fraction { fraction: 0.25 end: RANDOM } }");
+  ASSERT_EQ(random.at("block1.0.conv1.weight").kind, TensorPlan::kMask);
+  EXPECT_EQ(random.at("block1.0.conv1.weight").mask.sum().item<int64_t>(), 8 * 16 * 9);
+  LearnPlan group = plan_of("selector { filter_fraction { fraction: 0.25 group: \"block2\" } }");
+  EXPECT_EQ(group.count("block1.0.conv1.weight"), 0u);
+  EXPECT_EQ(group.at("block2.0.conv1.weight").end, 16);
 }
 
-TEST(FilterFractionTest, WholyFixedLayersNeedNoGradient) {
+TEST(FilterFractionTest, FcGroupAndUnknownGroupAreRefused) {
   auto network = Wrn(10, 1);
-  LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.07 } } batchnorm: false");
+  LearnSpec fc = Learn("selector { filter_fraction { fraction: 0.5 group: \"fc\" } }");
+  EXPECT_THAT(std::string(BuildPlan(&fc, *network, 1).status().message()),
+              HasSubstr("group 'fc' holds a fully-connected layer, which is learned whole or not at all"));
+  LearnSpec unknown = Learn("selector { filter_fraction { fraction: 0.5 group: \"block9\" } }");
+  EXPECT_THAT(std::string(BuildPlan(&unknown, *network, 1).status().message()),
+              HasSubstr("unknown group 'block9'; WRN-10-1 has: conv1, block1, block2, block3, fc"));
+}
+
+TEST(FilterFractionTest, FastPathSplitsConvsAndGivesTheOptimizerOnlySlices) {
+  auto network = Wrn(10, 1);
+  LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.25 } } batchnorm: false");
   auto plan = BuildPlan(&learn, *network, 1);
-  auto learned = ApplyPlan(*plan, false, network.get());
-  ASSERT_TRUE(learned.ok());
-  // int(0.07 * 16) = 1, int(0.07 * 32) = 2, int(0.07 * 64) = 4: every conv
-  // learns something; BN learns nothing.
+  auto learned = ApplyPlan(*plan, ApplyOptions{}, network.get());
+  ASSERT_TRUE(learned.ok()) << learned.status();
   const auto params = network->module->named_parameters();
+  EXPECT_TRUE(params.contains("block1.0.conv1.weight_learned"));
+  EXPECT_FALSE(params.contains("block1.0.conv1.weight"));
+  for (const LearnedTensor& t : *learned) {
+    EXPECT_FALSE(t.mask.defined()) << t.name;
+    if (t.name == "block2.0.conv1.weight") EXPECT_EQ(t.tensor.size(0), 8);  // 32 * 0.25
+  }
   EXPECT_FALSE(params["block1.0.bn1.weight"].requires_grad());
-  EXPECT_TRUE(params["conv1.weight"].requires_grad());
-  EXPECT_EQ(plan->count("block1.0.bn1.weight"), 0u);
 }
 
 TEST(FilterFractionTest, UnionOfTwoFractionsIsTheLarger) {

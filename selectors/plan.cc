@@ -2,21 +2,26 @@
 
 #include <torch/torch.h>
 
-#include <set>
-
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "core/torch_status.h"
+#include "models/conv.h"
 
 namespace rwn {
 namespace {
 
-torch::Tensor MaskOf(const TensorPlan& plan, const torch::Tensor& tensor) {
+int64_t Numel(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+torch::Tensor MaskOf(const TensorPlan& plan, const std::vector<int64_t>& shape) {
   switch (plan.kind) {
     case TensorPlan::kAll:
-      return torch::ones(tensor.sizes(), torch::kBool);
+      return torch::ones(shape, torch::kBool);
     case TensorPlan::kSlice: {
-      torch::Tensor mask = torch::zeros(tensor.sizes(), torch::kBool);
+      torch::Tensor mask = torch::zeros(shape, torch::kBool);
       mask.narrow(plan.dim, plan.begin, plan.end - plan.begin).fill_(true);
       return mask;
     }
@@ -26,32 +31,46 @@ torch::Tensor MaskOf(const TensorPlan& plan, const torch::Tensor& tensor) {
   return {};
 }
 
-TensorPlan Union(const TensorPlan& a, const TensorPlan& b, const torch::Tensor& tensor) {
+TensorPlan Union(const TensorPlan& a, const TensorPlan& b, const std::vector<int64_t>& shape) {
   if (a.kind == TensorPlan::kAll || b.kind == TensorPlan::kAll) return TensorPlan::All();
   if (a.kind == TensorPlan::kSlice && b.kind == TensorPlan::kSlice && a.dim == b.dim &&
       std::max(a.begin, b.begin) <= std::min(a.end, b.end)) {
     const int64_t begin = std::min(a.begin, b.begin), end = std::max(a.end, b.end);
-    if (begin == 0 && end == tensor.size(a.dim)) return TensorPlan::All();
+    if (begin == 0 && end == shape[a.dim]) return TensorPlan::All();
     return TensorPlan::Slice(a.dim, begin, end);
   }
   TensorPlan plan;
   plan.kind = TensorPlan::kMask;
-  plan.mask = MaskOf(a, tensor).logical_or(MaskOf(b, tensor));
+  plan.mask = MaskOf(a, shape).logical_or(MaskOf(b, shape));
   if (plan.mask.all().item<bool>()) return TensorPlan::All();
   return plan;
 }
 
+bool SamePlan(const TensorPlan& a, const TensorPlan& b) {
+  return a.kind == b.kind && a.dim == b.dim && a.begin == b.begin && a.end == b.end &&
+         a.kind != TensorPlan::kMask;
+}
+
 }  // namespace
+
+std::map<std::string, std::vector<int64_t>> ParamShapes(const Network& network) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const Layer& layer : network.layers) {
+    shapes[layer.weight] = layer.shape;
+    if (!layer.bias.empty()) shapes[layer.bias] = {layer.out_channels};
+  }
+  return shapes;
+}
 
 LearnPlan UnionPlans(const LearnPlan& a, const LearnPlan& b, const Network& network) {
   LearnPlan result = a;
-  const auto params = network.module->named_parameters();
+  const auto shapes = ParamShapes(network);
   for (const auto& [name, plan] : b) {
     auto it = result.find(name);
     if (it == result.end()) {
       result.emplace(name, plan);
     } else {
-      it->second = Union(it->second, plan, params[name]);
+      it->second = Union(it->second, plan, shapes.at(name));
     }
   }
   return result;
@@ -59,49 +78,55 @@ LearnPlan UnionPlans(const LearnPlan& a, const LearnPlan& b, const Network& netw
 
 absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& network,
                                     uint64_t seed) {
-  LearnPlan plan;
-  if (learn == nullptr) {
-    for (const auto& param : network.module->named_parameters()) {
-      plan.emplace(param.key(), TensorPlan::All());
+  return GuardTorch("learn", [&]() -> absl::StatusOr<LearnPlan> {
+    LearnPlan plan;
+    if (learn == nullptr) {
+      for (const auto& [name, shape] : ParamShapes(network)) plan.emplace(name, TensorPlan::All());
+      return plan;
     }
-    return plan;
-  }
-  for (int i = 0; i < learn->selector_size(); ++i) {
-    absl::StatusOr<std::unique_ptr<Selector>> selector =
-        SelectorRegistry::Global().CreateFromOneof(learn->selector(i), SelectorContext{seed});
-    absl::StatusOr<LearnPlan> selected =
-        selector.ok() ? (*selector)->Select(network) : selector.status();
-    if (!selected.ok()) {
-      return absl::Status(selected.status().code(),
-                          absl::StrCat("selector[", i, "].", selected.status().message()));
+    for (int i = 0; i < learn->selector_size(); ++i) {
+      absl::StatusOr<std::unique_ptr<Selector>> selector =
+          SelectorRegistry::Global().CreateFromOneof(learn->selector(i), SelectorContext{seed});
+      if (!selector.ok()) {  // the registry names the plugin
+        return absl::Status(selector.status().code(),
+                            absl::StrCat("selector[", i, "].", selector.status().message()));
+      }
+      absl::StatusOr<LearnPlan> selected = (*selector)->Select(network);
+      if (!selected.ok()) {
+        return absl::Status(selected.status().code(),
+                            absl::StrCat("selector[", i, "].",
+                                         ChosenPluginOf(learn->selector(i))->name, ": ",
+                                         selected.status().message()));
+      }
+      plan = UnionPlans(plan, *selected, network);
     }
-    plan = UnionPlans(plan, *selected, network);
-  }
-  LearnPlan extra;
-  const Layer* classifier = nullptr;
-  for (const Layer& layer : network.layers) {
-    if (layer.kind == LayerKind::kLinear) classifier = &layer;
-    if (layer.kind == LayerKind::kBatchNorm && learn->batchnorm()) {
-      extra.emplace(layer.weight, TensorPlan::All());
-      extra.emplace(layer.bias, TensorPlan::All());
+    LearnPlan extra;
+    const Layer* classifier = nullptr;
+    for (const Layer& layer : network.layers) {
+      if (layer.kind == LayerKind::kLinear) classifier = &layer;
+      if (layer.kind == LayerKind::kBatchNorm && learn->batchnorm()) {
+        extra.emplace(layer.weight, TensorPlan::All());
+        extra.emplace(layer.bias, TensorPlan::All());
+      }
     }
-  }
-  if (learn->classifier() && classifier != nullptr) {
-    extra.emplace(classifier->weight, TensorPlan::All());
-    if (!classifier->bias.empty()) extra.emplace(classifier->bias, TensorPlan::All());
-  }
-  return UnionPlans(plan, extra, network);
+    if (learn->classifier() && classifier != nullptr) {
+      extra.emplace(classifier->weight, TensorPlan::All());
+      if (!classifier->bias.empty()) extra.emplace(classifier->bias, TensorPlan::All());
+    }
+    return UnionPlans(plan, extra, network);
+  });
 }
 
-int64_t LearnedCount(const LearnPlan& plan, const std::string& param, const at::Tensor& tensor) {
+int64_t LearnedCount(const LearnPlan& plan, const std::string& param,
+                     const std::vector<int64_t>& shape) {
   auto it = plan.find(param);
   if (it == plan.end()) return 0;
   const TensorPlan& p = it->second;
   switch (p.kind) {
     case TensorPlan::kAll:
-      return tensor.numel();
+      return Numel(shape);
     case TensorPlan::kSlice:
-      return tensor.numel() / tensor.size(p.dim) * (p.end - p.begin);
+      return Numel(shape) / shape[p.dim] * (p.end - p.begin);
     case TensorPlan::kMask:
       return p.mask.sum().item<int64_t>();
   }
@@ -110,13 +135,13 @@ int64_t LearnedCount(const LearnPlan& plan, const std::string& param, const at::
 
 PlanCount CountPlan(const LearnPlan& plan, const Network& network) {
   PlanCount count;
-  const auto params = network.module->named_parameters();
+  const auto shapes = ParamShapes(network);
   for (const Layer& layer : network.layers) {
     LayerCount row{layer.name, layer.group, 0, 0};
     for (const std::string& name : {layer.weight, layer.bias}) {
       if (name.empty()) continue;
-      row.params += params[name].numel();
-      row.learned += LearnedCount(plan, name, params[name]);
+      row.params += Numel(shapes.at(name));
+      row.learned += LearnedCount(plan, name, shapes.at(name));
     }
     count.params += row.params;
     count.learned += row.learned;
@@ -125,49 +150,96 @@ PlanCount CountPlan(const LearnPlan& plan, const Network& network) {
   return count;
 }
 
-absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan, bool zero_fixed,
+absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan,
+                                                     const ApplyOptions& options,
                                                      Network* network) {
   return GuardTorch("applying the learn plan",
                     [&]() -> absl::StatusOr<std::vector<LearnedTensor>> {
-    const auto params = network->module->named_parameters();
+    const auto shapes = ParamShapes(*network);
     for (const auto& entry : plan) {
-      if (!params.contains(entry.first)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("the plan names '", entry.first, "', which ", network->description,
-                         " does not have"));
+      if (shapes.count(entry.first) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the plan names '", entry.first, "', which ", network->description, " does not have"));
       }
     }
-    std::set<std::string> conv_params;
-    for (const Layer& layer : network->layers) {
-      if (layer.kind != LayerKind::kConv) continue;
-      conv_params.insert(layer.weight);
-      if (!layer.bias.empty()) conv_params.insert(layer.bias);
-    }
+    const auto modules = network->module->named_modules(/*name_prefix=*/"", /*include_self=*/false);
+    const auto params = network->module->named_parameters();
     std::vector<LearnedTensor> learned;
     torch::NoGradGuard no_grad;
-    for (const auto& param : params) {
-      const std::string& name = param.key();
-      torch::Tensor tensor = param.value();
-      const bool zero = zero_fixed && conv_params.count(name) > 0;
-      auto it = plan.find(name);
-      if (it == plan.end()) {
-        tensor.requires_grad_(false);
-        if (zero) tensor.zero_();
-      } else if (it->second.kind == TensorPlan::kAll) {
-        learned.push_back({name, tensor, {}});
-      } else {
-        torch::Tensor mask = MaskOf(it->second, tensor);
-        torch::Tensor fixed = mask.logical_not();
-        if (zero) tensor.masked_fill_(fixed, 0);
-        // The dense masked path: no gradient reaches fixed entries; the
-        // optimizer masks its updates with `mask` too.
-        tensor.register_hook(
-            [fixed](const torch::Tensor& grad) { return grad.masked_fill(fixed, 0); });
-        learned.push_back({name, tensor, mask});
+    for (const Layer& layer : network->layers) {
+      const auto weight_plan = plan.find(layer.weight);
+      const auto bias_plan = layer.bias.empty() ? plan.end() : plan.find(layer.bias);
+      const bool is_conv = layer.kind == LayerKind::kConv;
+
+      // The fast path: split the conv along dim 0 or 1.
+      if (is_conv && !options.dense_mask && weight_plan != plan.end() &&
+          weight_plan->second.kind == TensorPlan::kSlice && weight_plan->second.dim <= 1) {
+        const TensorPlan& w = weight_plan->second;
+        const bool bias_learned = bias_plan != plan.end();
+        const bool bias_fits =
+            !bias_learned || (w.dim == 0 ? SamePlan(bias_plan->second, w)
+                                         : bias_plan->second.kind == TensorPlan::kAll);
+        if (bias_fits) {
+          auto* conv = modules[layer.name]->as<ConvImpl>();
+          std::vector<torch::Tensor> parts =
+              conv->Split(w.dim, w.begin, w.end, options.zero_fixed, bias_learned);
+          learned.push_back({layer.weight, parts[0], {}});
+          if (bias_learned) learned.push_back({layer.bias, parts[1], {}});
+          continue;
+        }
+      }
+      // A wholly fixed, zeroed conv is not computed at all.
+      if (is_conv && options.zero_fixed && !options.dense_mask && weight_plan == plan.end() &&
+          bias_plan == plan.end()) {
+        modules[layer.name]->as<ConvImpl>()->Split(0, 0, 0, /*zero_fixed=*/true, false);
+        continue;
+      }
+      // Whole tensors, or the dense masked path.
+      for (const std::string& name : {layer.weight, layer.bias}) {
+        if (name.empty()) continue;
+        torch::Tensor tensor = params[name];
+        const bool zero = options.zero_fixed && is_conv;
+        auto it = plan.find(name);
+        if (it == plan.end()) {
+          tensor.requires_grad_(false);
+          if (zero) tensor.zero_();
+        } else if (it->second.kind == TensorPlan::kAll) {
+          learned.push_back({name, tensor, {}});
+        } else {
+          torch::Tensor mask = MaskOf(it->second, shapes.at(name));
+          if (zero) tensor.masked_fill_(mask.logical_not(), 0);
+          learned.push_back({name, tensor, mask});
+        }
       }
     }
     return learned;
   });
+}
+
+at::Tensor CurrentValue(const Network& network, const std::string& name) {
+  for (const Layer& layer : network.layers) {
+    if (name != layer.weight && name != layer.bias) continue;
+    if (layer.kind == LayerKind::kConv) {
+      auto modules = network.module->named_modules(/*name_prefix=*/"", /*include_self=*/false);
+      const auto* conv = modules[layer.name]->as<ConvImpl>();
+      return name == layer.weight ? conv->whole_weight() : conv->whole_bias();
+    }
+    return network.module->named_parameters()[name];
+  }
+  return {};
+}
+
+at::Tensor LearnedMask(const LearnPlan& plan, const std::string& name,
+                       const std::vector<int64_t>& shape) {
+  auto it = plan.find(name);
+  return it == plan.end() ? torch::zeros(shape, torch::kBool) : MaskOf(it->second, shape);
+}
+
+void ExportPlain(Network* network) {
+  for (const auto& module : network->module->modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<ConvImpl>()) conv->Merge();
+  }
+  for (auto& param : network->module->parameters()) param.requires_grad_(true);
 }
 
 }  // namespace rwn

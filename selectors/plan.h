@@ -4,6 +4,7 @@
 #define RWN_SELECTORS_PLAN_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,12 @@
 
 namespace rwn {
 
+// Parameter name -> shape, from the layer table (valid before and after a
+// plan is applied).
+std::map<std::string, std::vector<int64_t>> ParamShapes(const Network& network);
+
 // `a` and `b` together: whole wins; slices of one dimension that overlap or
-// touch merge into one slice; anything else becomes a mask. `network` gives
-// the parameter shapes.
+// touch merge into one slice; anything else becomes a mask.
 LearnPlan UnionPlans(const LearnPlan& a, const LearnPlan& b, const Network& network);
 
 // The plan of a `learn` block: the union of its selectors, plus every batch
@@ -26,8 +30,9 @@ LearnPlan UnionPlans(const LearnPlan& a, const LearnPlan& b, const Network& netw
 absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& network,
                                     uint64_t seed);
 
-// Learned entries of `param` under `plan` (0 when absent).
-int64_t LearnedCount(const LearnPlan& plan, const std::string& param, const at::Tensor& tensor);
+// Learned entries of a parameter of `shape` under `plan` (0 when absent).
+int64_t LearnedCount(const LearnPlan& plan, const std::string& param,
+                     const std::vector<int64_t>& shape);
 
 struct LayerCount {
   std::string layer;  // the layer table's name
@@ -44,13 +49,34 @@ struct PlanCount {
 
 PlanCount CountPlan(const LearnPlan& plan, const Network& network);
 
-// Makes `network` learn exactly `plan`: fixed parameters stop requiring
-// gradients; a parameter learned in part gets a gradient mask (and the
-// optimizer an update mask); with `zero_fixed`, the fixed entries of conv
-// layers are set to zero. Returns the learned tensors, the only ones an
-// optimizer may receive.
-absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan, bool zero_fixed,
+struct ApplyOptions {
+  bool zero_fixed = false;  // fixed conv entries are zero (LearnSpec.ZERO)
+  bool dense_mask = false;  // never split convs (LearnSpec.dense_mask)
+};
+
+// Makes `network` learn exactly `plan` (DESIGN.md section 5). A conv whose
+// filters (dim 0) or inputs (dim 1) are sliced is split into a learned and a
+// fixed conv (models/conv.h); a zeroed fixed part is dropped. Wholly fixed
+// parameters stop requiring gradients. Anything else keeps its tensor and
+// gets an update mask (the dense masked path). Returns the learned tensors,
+// the only ones an optimizer may receive, named as in the layer table.
+absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan,
+                                                     const ApplyOptions& options,
                                                      Network* network);
+
+// The current value of layer-table parameter `name` (e.g. "conv1.weight"),
+// assembled from its parts when its conv was split.
+at::Tensor CurrentValue(const Network& network, const std::string& name);
+
+// The bool mask of the entries of a parameter of `shape` that `plan` learns
+// (all false when it is absent).
+at::Tensor LearnedMask(const LearnPlan& plan, const std::string& name,
+                       const std::vector<int64_t>& shape);
+
+// Turns a network that had a plan applied back into a plain one with the
+// same outputs: split convs merge into one weight, every parameter requires
+// gradients again.
+void ExportPlain(Network* network);
 
 }  // namespace rwn
 

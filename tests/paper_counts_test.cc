@@ -1,12 +1,14 @@
-// Parameter counts of the paper's architectures on 3x32x32 inputs, exactly
-// (issue 3's table; they follow bearpaw/pytorch-classification's CIFAR
-// definitions, which the authors modified).
+// Parameter counts of the paper, exactly: every architecture's total on
+// 3x32x32 inputs (bearpaw/pytorch-classification's CIFAR definitions, which
+// the authors modified), and the learned counts ("Eff. Params") of Tables 1
+// and 2 before the paper's rounding.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "core/text_proto.h"
 #include "models/model.h"
 #include "models/model.pb.h"
+#include "selectors/plan.h"
 
 namespace rwn {
 namespace {
@@ -42,6 +44,55 @@ TEST(PaperCountsTest, EveryArchitectureMatchesThePaper) {
     EXPECT_EQ(Parameters(row.spec, 10), row.classes10) << row.spec;
     EXPECT_EQ(Parameters(row.spec, 100), row.classes100) << row.spec;
   }
+}
+
+// Learned parameters of a LearnSpec (text) on a model (text), 3x32x32 input.
+int64_t Learned(const std::string& model, int64_t classes, const std::string& learn_text) {
+  ModelSpec spec;
+  EXPECT_TRUE(ParseTextProto(model, "model", &spec).ok());
+  auto network = ModelRegistry::Global().CreateFromOneof(spec, ModelContext{3, 32, 32, classes, 1});
+  LearnSpec learn;
+  EXPECT_TRUE(ParseTextProto(learn_text, "learn", &learn).ok());
+  auto plan = BuildPlan(&learn, **network, 1);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return CountPlan(*plan, **network).learned;
+}
+
+// Table 1: one group learned, plus every BN layer ("BN" alone: BN only).
+TEST(PaperCountsTest, Table1SingleGroupsWithBatchNorm) {
+  const std::string wrn = "wide_resnet { depth: 28 widen_factor: 4 }";
+  const std::string densenet = "densenet { depth: 100 growth_rate: 12 }";
+  auto group = [](const std::string& g) {
+    return "selector { layer_group { group: \"" + g + "\" } } classifier: false";
+  };
+  const std::string bn_only = "classifier: false";
+  EXPECT_EQ(Learned(wrn, 10, bn_only), 7200);
+  EXPECT_EQ(Learned(wrn, 10, group("conv1")), 7632);
+  EXPECT_EQ(Learned(wrn, 10, group("block1")), 275488);
+  EXPECT_EQ(Learned(wrn, 10, group("block2")), 1121312);
+  EXPECT_EQ(Learned(wrn, 10, group("block3")), 4463648);
+  EXPECT_EQ(Learned(wrn, 10, group("fc")), 9770);
+  EXPECT_EQ(Learned(wrn, 100, group("fc")), 32900);
+  EXPECT_EQ(Learned(densenet, 10, bn_only), 23988);
+  EXPECT_EQ(Learned(densenet, 10, group("conv1")), 24636);
+  EXPECT_EQ(Learned(densenet, 10, group("block1")), 194484);
+  EXPECT_EQ(Learned(densenet, 10, group("block2")), 258996);
+  EXPECT_EQ(Learned(densenet, 10, group("block3")), 291252);
+  EXPECT_EQ(Learned(densenet, 10, group("fc")), 27418);
+  EXPECT_EQ(Learned(densenet, 100, group("fc")), 58288);
+}
+
+// Table 2: a fraction p of every conv's filters plus every BN layer.
+TEST(PaperCountsTest, Table2FilterFractions) {
+  auto fraction = [](double p) {
+    return "selector { filter_fraction { fraction: " + std::to_string(p) + " } } classifier: false";
+  };
+  const std::string wrn = "wide_resnet { depth: 28 widen_factor: 10 }";
+  const std::string densenet = "densenet { depth: 100 growth_rate: 12 }";
+  EXPECT_EQ(Learned(wrn, 10, fraction(0.1)), 3663419);
+  EXPECT_EQ(Learned(wrn, 10, fraction(0.4)), 14599874);
+  EXPECT_EQ(Learned(densenet, 10, fraction(0.1)), 86766);
+  EXPECT_EQ(Learned(densenet, 10, fraction(0.4)), 302271);
 }
 
 }  // namespace

@@ -45,7 +45,7 @@ TEST(SpecsTest, EveryCheckedInSpecBuilds) {
     ASSERT_TRUE(network.ok()) << network.status();
     auto plan = BuildPlan(spec->has_learn() ? &spec->learn() : nullptr, **network, spec->seed());
     ASSERT_TRUE(plan.ok()) << plan.status();
-    auto learned = ApplyPlan(*plan, spec->learn().fixed() == LearnSpec::ZERO, network->get());
+    auto learned = ApplyPlan(*plan, ApplyOptions{spec->learn().fixed() == LearnSpec::ZERO, spec->learn().dense_mask()}, network->get());
     ASSERT_TRUE(learned.ok()) << learned.status();
     EXPECT_GT(CountPlan(*plan, **network).learned, 0);
     auto optimizer =

@@ -30,7 +30,7 @@ Rig Make(const LearnSpec* learn) {
       model, ModelContext{1, 8, 8, s.data->num_classes, 1});
   auto plan = BuildPlan(learn, *s.network, 1);
   EXPECT_TRUE(plan.ok()) << plan.status();
-  auto learned = ApplyPlan(*plan, false, s.network.get());
+  auto learned = ApplyPlan(*plan, ApplyOptions{}, s.network.get());
   EXPECT_TRUE(learned.ok()) << learned.status();
   OptimizerSpec sgd;
   sgd.mutable_sgd()->set_lr(0.05);

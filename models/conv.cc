@@ -1,0 +1,188 @@
+#include "models/conv.h"
+
+#include <torch/torch.h>
+
+namespace rwn {
+
+ConvImpl::ConvImpl(const ConvOptions& options) : options_(options) {
+  weight = register_parameter(
+      "weight", torch::empty({options.out_channels, options.in_channels, options.kernel,
+                              options.kernel}));
+  if (options.bias) bias = register_parameter("bias", torch::zeros({options.out_channels}));
+}
+
+ConvImpl::ConvImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool bias)
+    : ConvImpl(ConvOptions{in, out, kernel, stride, kernel / 2, bias}) {}
+
+at::Tensor ConvImpl::Convolve(const at::Tensor& x, const at::Tensor& w,
+                              const at::Tensor& b) const {
+  return torch::conv2d(x, w, b, options_.stride, options_.padding);
+}
+
+at::Tensor ConvImpl::forward(const at::Tensor& x) {
+  torch::Tensor out;
+  if (split_dim_ < 0) {
+    out = Convolve(x, weight, bias);
+  } else if (split_dim_ == 0) {
+    // Computed parts, and zero channels before / after them for dropped ones.
+    std::vector<torch::Tensor> pieces;
+    int64_t zeros_before = 0, zeros_after = 0;
+    bool gap = false;  // a dropped part between computed ones
+    for (const Part& part : parts_) {
+      if (part.weight.defined()) {
+        if (zeros_after > 0) gap = true;
+        pieces.push_back(Convolve(x, part.weight, part.bias));
+      } else if (pieces.empty()) {
+        zeros_before += part.end - part.begin;
+      } else {
+        zeros_after += part.end - part.begin;
+      }
+    }
+    if (pieces.empty()) {  // everything zero: not computed at all
+      const int64_t k = options_.kernel, p = options_.padding, st = options_.stride;
+      return torch::zeros({x.size(0), options_.out_channels, (x.size(2) + 2 * p - k) / st + 1,
+                           (x.size(3) + 2 * p - k) / st + 1},
+                          x.options());
+    }
+    if (gap) {  // rare: zero a middle stretch by concatenation
+      pieces.clear();
+      for (const Part& part : parts_) {
+        pieces.push_back(part.weight.defined() ? Convolve(x, part.weight, part.bias)
+                                               : torch::Tensor());
+      }
+      const auto shape = (pieces[0].defined() ? pieces[0] : pieces[1]).sizes().vec();
+      for (size_t i = 0; i < parts_.size(); ++i) {
+        if (!pieces[i].defined()) {
+          auto zeros_shape = shape;
+          zeros_shape[1] = parts_[i].end - parts_[i].begin;
+          pieces[i] = torch::zeros(zeros_shape, x.options());
+        }
+      }
+      out = torch::cat(pieces, 1);
+    } else {
+      out = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
+      if (zeros_before > 0 || zeros_after > 0) {
+        out = torch::constant_pad_nd(out, {0, 0, 0, 0, zeros_before, zeros_after});
+      }
+    }
+  } else {
+    for (const Part& part : parts_) {
+      if (!part.weight.defined()) continue;
+      torch::Tensor piece =
+          Convolve(x.narrow(1, part.begin, part.end - part.begin), part.weight, torch::Tensor());
+      out = out.defined() ? out + piece : piece;
+    }
+    if (bias.defined()) out = out + bias.view({1, -1, 1, 1});
+  }
+  last_height_ = out.size(2);
+  last_width_ = out.size(3);
+  return out;
+}
+
+at::Tensor ConvImpl::whole_weight() const {
+  if (split_dim_ < 0) return weight;
+  std::vector<torch::Tensor> pieces;
+  for (const Part& part : parts_) {
+    if (part.weight.defined()) {
+      pieces.push_back(part.weight);
+    } else {
+      auto shape = weight.sizes().vec();
+      shape[split_dim_] = part.end - part.begin;
+      pieces.push_back(torch::zeros(shape, weight.options()));
+    }
+  }
+  return torch::cat(pieces, split_dim_);
+}
+
+at::Tensor ConvImpl::whole_bias() const {
+  if (split_dim_ != 0 || !options_.bias) return bias;
+  std::vector<torch::Tensor> pieces;
+  for (const Part& part : parts_) {
+    pieces.push_back(part.bias.defined() ? part.bias
+                                         : torch::zeros({part.end - part.begin}, weight.options()));
+  }
+  return torch::cat(pieces, 0);
+}
+
+void ConvImpl::Forget(const std::string& name) {
+  if (parameters_.contains(name)) parameters_.erase(name);
+}
+
+std::vector<at::Tensor> ConvImpl::Split(int64_t dim, int64_t begin, int64_t end, bool zero_fixed,
+                                        bool learn_bias) {
+  TORCH_CHECK(!is_split(), "conv is already split");
+  TORCH_CHECK(dim == 0 || dim == 1, "a conv splits along dim 0 or 1, not ", dim);
+  const int64_t size = weight.size(dim);
+  TORCH_CHECK(0 <= begin && begin <= end && end <= size && (begin < end || zero_fixed),
+              "bad slice [", begin, ", ", end, ") of ", size);
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> learned;
+  const torch::Tensor full_weight = weight.detach();
+  const torch::Tensor full_bias = bias.defined() ? bias.detach() : torch::Tensor();
+  for (auto [from, to, is_learned] :
+       {std::tuple<int64_t, int64_t, bool>{0, begin, false}, {begin, end, true}, {end, size, false}}) {
+    if (from == to) continue;
+    Part part{from, to, {}, {}, is_learned};
+    if (is_learned || !zero_fixed) {
+      part.weight = full_weight.narrow(dim, from, to - from).clone();
+      if (dim == 0 && full_bias.defined()) part.bias = full_bias.narrow(0, from, to - from).clone();
+    }
+    if (is_learned) {
+      part.weight.requires_grad_(true);
+      if (part.bias.defined()) part.bias.requires_grad_(learn_bias);
+    }
+    parts_.push_back(part);
+  }
+  split_dim_ = dim;
+  Forget("weight");
+  for (Part& part : parts_) {
+    if (!part.learned) continue;
+    part.weight = register_parameter("weight_learned", part.weight);
+    learned.push_back(part.weight);
+    if (dim == 0 && part.bias.defined() && learn_bias) {
+      part.bias = register_parameter("bias_learned", part.bias);
+      learned.push_back(part.bias);
+    }
+  }
+  if (dim == 0) {
+    Forget("bias");  // the bias now lives in the parts
+  } else if (bias.defined()) {
+    if (zero_fixed && !learn_bias) bias.zero_();
+    bias.requires_grad_(learn_bias);
+    if (learn_bias) learned.push_back(bias);
+  }
+  return learned;
+}
+
+void ConvImpl::Merge() {
+  if (!is_split()) return;
+  torch::NoGradGuard no_grad;
+  torch::Tensor merged_weight = whole_weight().detach().clone();
+  torch::Tensor merged_bias = whole_bias().defined() ? whole_bias().detach().clone() : torch::Tensor();
+  Forget("weight_learned");
+  Forget("bias_learned");
+  Forget("bias");
+  parts_.clear();
+  split_dim_ = -1;
+  weight = register_parameter("weight", merged_weight);
+  if (merged_bias.defined()) bias = register_parameter("bias", merged_bias);
+}
+
+void ConvImpl::to(torch::Device device, torch::Dtype dtype, bool non_blocking) {
+  torch::nn::Module::to(device, dtype, non_blocking);
+  for (Part& part : parts_) {
+    if (part.learned) continue;  // parameters moved above
+    if (part.weight.defined()) part.weight = part.weight.to(device, dtype, non_blocking);
+    if (part.bias.defined()) part.bias = part.bias.to(device, dtype, non_blocking);
+  }
+}
+
+void ConvImpl::to(torch::Dtype dtype, bool non_blocking) {
+  to(weight.device(), dtype, non_blocking);
+}
+
+void ConvImpl::to(torch::Device device, bool non_blocking) {
+  to(device, weight.scalar_type(), non_blocking);
+}
+
+}  // namespace rwn

@@ -1,0 +1,23 @@
+// Test helpers: a small configuration of every registered model, so that
+// contract tests can run over all of them in seconds.
+#ifndef RWN_MODELS_TESTING_H_
+#define RWN_MODELS_TESTING_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "models/model.h"
+
+namespace rwn {
+
+// Model name -> ModelSpec text of a small configuration. A new model must
+// add one (the model contract test fails otherwise).
+const std::map<std::string, std::string>& SmallModelSpecs();
+
+// The small configuration of `model`, built for `context`; dies on failure.
+std::shared_ptr<Network> MakeSmallModel(const std::string& model, const ModelContext& context);
+
+}  // namespace rwn
+
+#endif  // RWN_MODELS_TESTING_H_

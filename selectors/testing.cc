@@ -1,0 +1,67 @@
+#include "selectors/testing.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/text_proto.h"
+#include "optim/optimizer.pb.h"
+#include "selectors/plan.h"
+
+namespace rwn {
+
+const std::map<std::string, std::string>& SampleSelectorSpecs() {
+  static const auto* specs = new std::map<std::string, std::string>{
+      {"filter_fraction", "filter_fraction { fraction: 0.25 }"},
+      {"filter_fraction_last", "filter_fraction { fraction: 0.5 end: LAST }"},
+      {"filter_fraction_random", "filter_fraction { fraction: 0.5 end: RANDOM }"},
+      {"filter_fraction_complement", "filter_fraction { fraction: 0.75 complement: true }"},
+      {"filter_count", "filter_count { count: 2 }"},
+      {"input_slice", "input_slice { fraction: 0.5 min_one: true }"},
+      {"spatial_slice", "spatial_slice { axis: POSITIONS count: 4 min_one: true }"},
+      {"layer_group", "layer_group { group: \"fc\" }"},
+      {"batchnorm", "batchnorm { }"},
+      {"classifier", "classifier { }"},
+  };
+  return *specs;
+}
+
+absl::StatusOr<LearnPlan> PlanFor(const std::string& learn_text, const Network& network) {
+  LearnSpec learn;
+  absl::Status parsed = ParseTextProto(learn_text, "learn", &learn);
+  if (!parsed.ok()) return parsed;
+  return BuildPlan(&learn, network, /*seed=*/1);
+}
+
+void SgdSteps(Network& network, const std::vector<LearnedTensor>& learned, int steps,
+              int64_t channels, int64_t size, std::vector<at::Tensor>* grad_sum) {
+  OptimizerSpec spec;
+  spec.mutable_sgd()->set_lr(0.1);
+  spec.mutable_sgd()->set_momentum(0.9);
+  spec.mutable_sgd()->set_weight_decay(5e-4);
+  auto sgd = OptimizerRegistry::Global().CreateFromOneof(spec, OptimizerContext{learned});
+  if (!sgd.ok()) std::abort();
+  if (grad_sum) grad_sum->assign(learned.size(), torch::Tensor());
+  if (learned.empty()) return;
+  const auto dtype = network.module->parameters()[0].scalar_type();
+  torch::manual_seed(3);
+  network.module->train();
+  for (int step = 0; step < steps; ++step) {
+    torch::Tensor x = torch::randn({4, channels, size, size}).to(dtype);
+    torch::Tensor y = torch::randint(10, {4}, torch::kInt64);
+    (*sgd)->ZeroGrad();
+    torch::nn::functional::cross_entropy(network.forward(x), y).backward();
+    if (grad_sum) {
+      for (size_t i = 0; i < learned.size(); ++i) {
+        const torch::Tensor grad = learned[i].tensor.grad();
+        if (!grad.defined()) continue;
+        torch::Tensor& sum = (*grad_sum)[i];
+        sum = sum.defined() ? sum + grad.abs() : grad.abs();
+      }
+    }
+    (*sgd)->Step(0.1);
+  }
+}
+
+}  // namespace rwn
