@@ -12,6 +12,7 @@
 #include "core/status_macros.h"
 #include "core/table.h"
 #include "datasets/dataset.h"
+#include "models/conv.h"
 #include "models/model.h"
 #include "selectors/plan.h"
 
@@ -63,11 +64,33 @@ absl::StatusOr<std::string> CountReport(const ExperimentSpec& spec, const InputS
     return absl::Status(plan.status().code(), absl::StrCat("learn.", plan.status().message()));
   }
   const PlanCount count = CountPlan(*plan, **network);
-  const auto params = (*network)->module->named_parameters();
 
-  Table layers({"layer", "group", "kind", "shape", "params", "learned", "fixed"},
+  // Forward FLOPs (2 per multiply-add) of conv and linear layers, from one
+  // forward pass that records each conv's output size.
+  std::map<std::string, int64_t> flops;
+  {
+    torch::NoGradGuard no_grad;
+    (*network)->module->eval();
+    (*network)->forward(torch::zeros({1, shape.channels, shape.height, shape.width}));
+    const auto modules = (*network)->module->named_modules("", /*include_self=*/false);
+    for (const Layer& layer : (*network)->layers) {
+      int64_t weights = 1;
+      for (int64_t d : layer.shape) weights *= d;
+      if (layer.kind == LayerKind::kConv) {
+        const auto* conv = modules[layer.name]->as<ConvImpl>();
+        flops[layer.name] = 2 * weights * conv->last_output_height() * conv->last_output_width();
+      } else if (layer.kind == LayerKind::kLinear) {
+        flops[layer.name] = 2 * weights;
+      }
+    }
+  }
+  int64_t total_flops = 0;
+  for (const auto& entry : flops) total_flops += entry.second;
+
+  Table layers({"layer", "group", "kind", "shape", "params", "learned", "fixed", "MFLOPs"},
                {Table::kLeft, Table::kLeft, Table::kLeft, Table::kLeft, Table::kRight,
-                Table::kRight, Table::kRight});
+                Table::kRight, Table::kRight, Table::kRight});
+  auto mflops = [](int64_t f) { return absl::StrFormat("%.2f", f / 1e6); };
   std::vector<std::string> group_order;
   std::map<std::string, std::pair<int64_t, int64_t>> groups;
   for (size_t i = 0; i < count.layers.size(); ++i) {
@@ -75,13 +98,14 @@ absl::StatusOr<std::string> CountReport(const ExperimentSpec& spec, const InputS
     const LayerCount& row = count.layers[i];
     layers.AddRow({layer.name, layer.group, LayerKindName(layer.kind),
                    absl::StrJoin(layer.shape, "x"), WithCommas(row.params),
-                   WithCommas(row.learned), WithCommas(row.params - row.learned)});
+                   WithCommas(row.learned), WithCommas(row.params - row.learned),
+                   flops.count(layer.name) ? mflops(flops[layer.name]) : ""});
     if (groups.count(layer.group) == 0) group_order.push_back(layer.group);
     groups[layer.group].first += row.params;
     groups[layer.group].second += row.learned;
   }
   layers.AddRow({"total", "", "", "", WithCommas(count.params), WithCommas(count.learned),
-                 WithCommas(count.params - count.learned)});
+                 WithCommas(count.params - count.learned), mflops(total_flops)});
   Table by_group({"group", "params", "learned"}, {Table::kLeft, Table::kRight, Table::kRight});
   for (const std::string& group : group_order) {
     by_group.AddRow({group, WithCommas(groups[group].first), WithCommas(groups[group].second)});
@@ -89,8 +113,10 @@ absl::StatusOr<std::string> CountReport(const ExperimentSpec& spec, const InputS
   return absl::StrCat(
       (*network)->description, " on ", shape.channels, "x", shape.height, "x", shape.width, ", ",
       shape.classes, " classes\n\n", layers.ToMarkdown(), "\n", by_group.ToMarkdown(), "\n",
-      absl::StrFormat("learned %s of %s parameters (%.2f%%)\n", WithCommas(count.learned),
-                      WithCommas(count.params), 100.0 * count.learned / count.params));
+      absl::StrFormat("learned %s of %s parameters (%.2f%%); forward %.1f MFLOPs per image "
+                      "(conv and linear layers)\n",
+                      WithCommas(count.learned), WithCommas(count.params),
+                      100.0 * count.learned / count.params, total_flops / 1e6));
 }
 
 }  // namespace rwn

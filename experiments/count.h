@@ -1,6 +1,7 @@
 // `rwn count`: a network's anatomy without training it. A table per layer
-// (name, group, kind, shape, parameters, learned, fixed), subtotals per group,
-// and the totals; the learned total is the paper's "Eff. Params".
+// (name, group, kind, shape, parameters, learned, fixed, forward MFLOPs per
+// image), subtotals per group, and the totals; the learned total is the
+// paper's "Eff. Params".
 #ifndef RWN_EXPERIMENTS_COUNT_H_
 #define RWN_EXPERIMENTS_COUNT_H_
 

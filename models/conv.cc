@@ -3,6 +3,65 @@
 #include <torch/torch.h>
 
 namespace rwn {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// A conv whose filters [begin, begin + k) are learned and the others fixed
+// (random, not zero): one convolution forward with the whole weight, and in
+// backward the input gradient with the whole weight but the weight (and
+// bias) gradient of the k learned filters only. This is what learning few
+// filters saves; splitting into two convs instead runs oneDNN on odd filter
+// counts and costs more than it saves.
+struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& learned_weight, const torch::Tensor& learned_bias,
+                               const torch::Tensor& whole_weight, const torch::Tensor& whole_bias,
+                               int64_t begin, int64_t stride, int64_t padding) {
+    ctx->save_for_backward({x, whole_weight, learned_weight});
+    ctx->saved_data["begin"] = begin;
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["padding"] = padding;
+    // Empty tensors stand for "no bias": a Function takes no undefined ones.
+    ctx->saved_data["learn_bias"] = learned_bias.numel() > 0;
+    return torch::conv2d(x, whole_weight, whole_bias.numel() > 0 ? whole_bias : torch::Tensor(),
+                         stride, padding);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor& x = saved[0];
+    const torch::Tensor& whole_weight = saved[1];
+    const torch::Tensor& learned_weight = saved[2];
+    const int64_t begin = ctx->saved_data["begin"].toInt();
+    const int64_t stride = ctx->saved_data["stride"].toInt();
+    const int64_t padding = ctx->saved_data["padding"].toInt();
+    const bool learn_bias = ctx->saved_data["learn_bias"].toBool();
+    const torch::Tensor grad = grads[0].contiguous();
+    torch::Tensor grad_x;
+    if (ctx->needs_input_grad(0)) {
+      grad_x = std::get<0>(at::convolution_backward(
+          grad, x, whole_weight, c10::nullopt, {stride, stride}, {padding, padding}, {1, 1},
+          /*transposed=*/false, {0, 0}, /*groups=*/1, {true, false, false}));
+    }
+    const int64_t k = learned_weight.size(0);
+    auto learned = at::convolution_backward(
+        grad.narrow(1, begin, k).contiguous(), x, learned_weight,
+        learn_bias ? c10::optional<at::IntArrayRef>(at::IntArrayRef{k}) : c10::nullopt,
+        {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0}, 1, {false, true, learn_bias});
+    return {grad_x,
+            std::get<1>(learned),
+            learn_bias ? std::get<2>(learned) : torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor()};
+  }
+};
+
+}  // namespace
 
 ConvImpl::ConvImpl(const ConvOptions& options) : options_(options) {
   weight = register_parameter(
@@ -23,6 +82,22 @@ at::Tensor ConvImpl::forward(const at::Tensor& x) {
   torch::Tensor out;
   if (split_dim_ < 0) {
     out = Convolve(x, weight, bias);
+  } else if (split_dim_ == 0 && !any_dropped_) {
+    // Fixed random filters: one conv, weight gradient of the learned ones only.
+    const Part* learned = nullptr;
+    for (const Part& part : parts_) {
+      if (part.learned) learned = &part;
+    }
+    if (learned == nullptr) {
+      out = Convolve(x, whole_weight(), whole_bias());
+    } else {
+      const torch::Tensor none = torch::empty({0}, x.options());
+      const torch::Tensor whole_w = whole_weight().detach();
+      const torch::Tensor whole_b = whole_bias().defined() ? whole_bias().detach() : none;
+      const bool learn_bias = learned->bias.defined() && learned->bias.requires_grad();
+      out = LearnedFilters::apply(x, learned->weight, learn_bias ? learned->bias : none, whole_w,
+                                  whole_b, learned->begin, options_.stride, options_.padding);
+    }
   } else if (split_dim_ == 0) {
     // Computed parts, and zero channels before / after them for dropped ones.
     std::vector<torch::Tensor> pieces;
@@ -123,6 +198,7 @@ std::vector<at::Tensor> ConvImpl::Split(int64_t dim, int64_t begin, int64_t end,
        {std::tuple<int64_t, int64_t, bool>{0, begin, false}, {begin, end, true}, {end, size, false}}) {
     if (from == to) continue;
     Part part{from, to, {}, {}, is_learned};
+    if (!is_learned && zero_fixed) any_dropped_ = true;
     if (is_learned || !zero_fixed) {
       part.weight = full_weight.narrow(dim, from, to - from).clone();
       if (dim == 0 && full_bias.defined()) part.bias = full_bias.narrow(0, from, to - from).clone();
@@ -164,6 +240,7 @@ void ConvImpl::Merge() {
   Forget("bias");
   parts_.clear();
   split_dim_ = -1;
+  any_dropped_ = false;
   weight = register_parameter("weight", merged_weight);
   if (merged_bias.defined()) bias = register_parameter("bias", merged_bias);
 }

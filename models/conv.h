@@ -2,10 +2,11 @@
 // torch::nn::Conv2d computes, and it can be split so that only a slice of its
 // weight is learned (DESIGN.md section 5):
 //
-//  - along dim 0 (output filters): a learned conv for the learned filters and
-//    a fixed conv for the rest, outputs joined in the original channel order.
-//    The fixed filters' weight gradient is never computed, and a zeroed fixed
-//    part is not computed at all (its output channels are zero padding);
+//  - along dim 0 (output filters): one convolution with the whole weight, whose
+//    backward computes the input gradient and the weight gradient of the
+//    learned filters only (the fixed filters' weight gradient is never
+//    computed); a zeroed fixed part is not computed at all: only the learned
+//    filters are convolved and the zero channels are padding;
 //  - along dim 1 (input channels): the sum of a learned conv over the learned
 //    input channels and a fixed conv over the others (skipped when zeroed).
 //
@@ -85,6 +86,7 @@ class ConvImpl : public torch::nn::Module {
 
   ConvOptions options_;
   int64_t split_dim_ = -1;
+  bool any_dropped_ = false;  // a zeroed fixed part that is not computed
   std::vector<Part> parts_;  // in index order along split_dim_
   int64_t last_height_ = 0, last_width_ = 0;
 };

@@ -75,7 +75,7 @@ expect 0 rerun "cli/tiny already finished" -- train --spec="$TMP/good.pbtxt" --o
 # rwn count: the anatomy of a network, from a spec or from --model.
 expect 0 count-model "| total " -- count --model='wide_resnet { depth: 28 widen_factor: 4 }' \
   --input=3x32x32 --classes=10
-expect 0 count-model-total "learned 5,849,050 of 5,849,050 parameters (100.00%)" -- \
+expect 0 count-model-total "learned 5,849,050 of 5,849,050 parameters (100.00%); forward 1691.2 MFLOPs" -- \
   count --model='wide_resnet { depth: 28 widen_factor: 4 }' --input=3x32x32 --classes=10
 expect 0 count-spec "| block3 " -- count --spec="$TMP/good.pbtxt"
 expect 2 count-bad-input "--input=3x32; allowed: CxHxW" -- count --model='resnet { }' --input=3x32 --classes=10
