@@ -23,6 +23,19 @@ struct SliceRule {
   bool complement = false;  // learn all but the selected entries
 };
 
+// The rule of a spec with fraction, count, min_one, end and complement
+// fields (InputSliceSpec, SpatialSliceSpec).
+template <class Spec>
+SliceRule SliceRuleOf(const Spec& spec) {
+  SliceRule rule;
+  rule.fraction = spec.has_fraction() ? spec.fraction() : 0;
+  rule.count = spec.has_count() ? spec.count() : 0;
+  rule.min_one = spec.min_one();
+  rule.end = spec.end();
+  rule.complement = spec.complement();
+  return rule;
+}
+
 // Checks that exactly one of fraction (in (0, 1]) and count (>= 1) is given.
 absl::Status CheckAmount(bool has_fraction, double fraction, bool has_count, int64_t count);
 

@@ -24,12 +24,7 @@ class SpatialSlice : public Selector {
   absl::StatusOr<LearnPlan> Select(const Network& network) const override {
     absl::StatusOr<std::vector<const Layer*>> convs = ConvLayersIn(network, spec_.group());
     if (!convs.ok()) return convs.status();
-    SliceRule rule;
-    rule.fraction = spec_.has_fraction() ? spec_.fraction() : 0;
-    rule.count = spec_.has_count() ? spec_.count() : 0;
-    rule.min_one = spec_.min_one();
-    rule.end = spec_.end();
-    rule.complement = spec_.complement();
+    const SliceRule rule = SliceRuleOf(spec_);
     if (spec_.axis() != SpatialSliceSpec::POSITIONS) {
       return SliceConvs(*convs, rule, spec_.axis() == SpatialSliceSpec::ROWS ? 2 : 3, seed_);
     }
