@@ -1,9 +1,11 @@
 // Optimizer and Schedule interfaces and their registries.
 //
 // An optimizer only ever receives learned tensors (W_l). A tensor learned in
-// part carries a mask (the dense masked path, DESIGN.md section 5): its
-// gradient and every update, weight decay and momentum included, are zero
-// outside the mask, so fixed entries stay bit-identical.
+// part carries a mask (the dense masked path, DESIGN.md section 5): every
+// optimizer must zero its gradient outside the mask before any state or
+// update sees it (weight decay and momentum included), so fixed entries stay
+// bit-identical. A learned tensor whose gradient autograd pruned has gradient
+// zero (it still decays), so the split and masked paths agree.
 #ifndef RWN_OPTIM_OPTIMIZER_H_
 #define RWN_OPTIM_OPTIMIZER_H_
 
@@ -52,6 +54,12 @@ class Schedule {
   // `epoch` is 0-based.
   virtual double Factor(int64_t epoch) const = 0;
 };
+
+// The linear warm-up factor of epoch `epoch` (0-based): (epoch + 1) /
+// (warmup_epochs + 1) during warm-up, 1 after.
+inline double WarmupFactor(int64_t epoch, int64_t warmup_epochs) {
+  return epoch < warmup_epochs ? static_cast<double>(epoch + 1) / (warmup_epochs + 1) : 1.0;
+}
 
 struct ScheduleContext {
   int64_t epochs = 1;  // the run's length

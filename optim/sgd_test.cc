@@ -103,26 +103,5 @@ TEST(SgdTest, BadOptionsAreNamed) {
             "sgd: momentum = 1.5; allowed: 0 <= momentum < 1");
 }
 
-TEST(StepScheduleTest, DropsAfterMilestones) {
-  ScheduleSpec spec;
-  spec.mutable_step()->add_milestones(2);
-  spec.mutable_step()->add_milestones(4);
-  spec.mutable_step()->set_gamma(0.1);
-  auto schedule = ScheduleRegistry::Global().CreateFromOneof(spec, ScheduleContext{6});
-  ASSERT_TRUE(schedule.ok()) << schedule.status();
-  std::vector<double> factors;
-  for (int epoch = 0; epoch < 6; ++epoch) factors.push_back((*schedule)->Factor(epoch));
-  EXPECT_THAT(factors, ::testing::Pointwise(::testing::DoubleNear(1e-12),
-                                            std::vector<double>{1, 1, 0.1, 0.1, 0.01, 0.01}));
-}
-
-TEST(StepScheduleTest, BadMilestonesAreNamed) {
-  ScheduleSpec spec;
-  spec.mutable_step()->add_milestones(5);
-  spec.mutable_step()->add_milestones(3);
-  EXPECT_EQ(ScheduleRegistry::Global().CreateFromOneof(spec, {}).status().message(),
-            "step: milestones must be positive and increasing; got 3 after 5");
-}
-
 }  // namespace
 }  // namespace rwn

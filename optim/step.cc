@@ -20,7 +20,7 @@ class StepSchedule : public Schedule {
   double Factor(int64_t epoch) const override {
     int passed = 0;
     for (int32_t milestone : spec_.milestones()) passed += epoch >= milestone ? 1 : 0;
-    return std::pow(spec_.gamma(), passed);
+    return std::pow(spec_.gamma(), passed) * WarmupFactor(epoch, spec_.warmup_epochs());
   }
 
  private:
@@ -32,6 +32,10 @@ absl::StatusOr<std::unique_ptr<Schedule>> CreateStep(const StepSpec& spec,
   if (!(spec.gamma() > 0 && spec.gamma() <= 1)) {
     return absl::InvalidArgumentError(
         absl::StrCat("gamma = ", spec.gamma(), "; allowed: 0 < gamma <= 1"));
+  }
+  if (spec.warmup_epochs() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("warmup_epochs = ", spec.warmup_epochs(), "; allowed: >= 0"));
   }
   int32_t previous = 0;
   for (int32_t milestone : spec.milestones()) {

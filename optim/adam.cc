@@ -1,0 +1,89 @@
+// Optimizer `adam`: Adam as torch.optim.Adam computes it (L2 weight decay
+// added to the gradient, bias-corrected moments):
+//   g = grad + weight_decay * w;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+//   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+// For a masked tensor g is zeroed outside the mask, so the moments of fixed
+// entries stay 0 and their update is exactly 0: they stay bit-identical. The
+// paper compares it with SGD; the authors' code ignored its lr and weight
+// decay, which rwn honors.
+//
+// Example spec:
+//   optimizer { adam { lr: 0.001 weight_decay: 5e-4 } }
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "core/torch_status.h"
+#include "optim/adam.pb.h"
+#include "optim/optimizer.h"
+
+namespace rwn {
+namespace {
+
+class Adam : public Optimizer {
+ public:
+  Adam(const AdamSpec& spec, std::vector<LearnedTensor> params)
+      : Optimizer(std::move(params)), spec_(spec) {
+    for (const LearnedTensor& param : params_) {
+      fixed_.push_back(param.mask.defined() ? param.mask.logical_not() : torch::Tensor());
+      m_.push_back(torch::zeros_like(param.tensor));
+      v_.push_back(torch::zeros_like(param.tensor));
+    }
+  }
+
+  double base_lr() const override { return spec_.lr(); }
+
+  void Step(double lr) override {
+    torch::NoGradGuard no_grad;
+    ++step_;
+    const double correction1 = 1 - std::pow(spec_.beta1(), step_);
+    const double correction2 = 1 - std::pow(spec_.beta2(), step_);
+    for (size_t i = 0; i < params_.size(); ++i) {
+      torch::Tensor weight = params_[i].tensor;
+      // A pruned gradient is a zero gradient (see sgd.cc).
+      torch::Tensor g = weight.grad().defined() ? weight.grad() : torch::zeros_like(weight);
+      if (spec_.weight_decay() != 0) g = g.add(weight, spec_.weight_decay());
+      if (fixed_[i].defined()) g = g.masked_fill(fixed_[i], 0);
+      m_[i].mul_(spec_.beta1()).add_(g, 1 - spec_.beta1());
+      v_[i].mul_(spec_.beta2()).addcmul_(g, g, 1 - spec_.beta2());
+      torch::Tensor denominator = (v_[i].sqrt() / std::sqrt(correction2)).add_(spec_.eps());
+      weight.addcdiv_(m_[i], denominator, -lr / correction1);
+    }
+  }
+
+ private:
+  AdamSpec spec_;
+  int64_t step_ = 0;
+  std::vector<torch::Tensor> fixed_, m_, v_;
+};
+
+absl::StatusOr<std::unique_ptr<Optimizer>> CreateAdam(const AdamSpec& spec,
+                                                      const OptimizerContext& context) {
+  if (!(spec.lr() > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("lr = ", spec.lr(), "; allowed: > 0"));
+  }
+  for (auto [name, beta] : {std::pair<const char*, double>{"beta1", spec.beta1()},
+                            {"beta2", spec.beta2()}}) {
+    if (!(beta >= 0 && beta < 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " = ", beta, "; allowed: 0 <= ", name, " < 1"));
+    }
+  }
+  if (!(spec.eps() > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("eps = ", spec.eps(), "; allowed: > 0"));
+  }
+  if (!(spec.weight_decay() >= 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("weight_decay = ", spec.weight_decay(), "; allowed: >= 0"));
+  }
+  return GuardTorch("adam", [&]() -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+    return std::unique_ptr<Optimizer>(new Adam(spec, context.params));
+  });
+}
+
+}  // namespace
+
+RWN_REGISTER_PLUGIN(OptimizerRegistry, adam, AdamSpec, CreateAdam);
+
+}  // namespace rwn
