@@ -21,6 +21,12 @@ struct Split {
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 
+// Training-time augmentation, applied to whole batches as tensor operations.
+struct Augmentation {
+  int64_t crop_padding = 0;  // > 0: zero-pad by this, then crop back at a random offset
+  bool flip = false;         // horizontal flip with probability 1/2
+};
+
 struct Dataset {
   std::string description;  // e.g. "Fashion-MNIST (20000 of 60000 train images)"
   Split train;
@@ -30,6 +36,9 @@ struct Dataset {
   // are normalized with them.
   std::vector<double> mean;
   std::vector<double> std;
+  // The dataset's default training augmentation (none for Fashion-MNIST and
+  // synthetic data; crop with padding 4 and flip for CIFAR).
+  Augmentation augmentation;
 
   int64_t channels() const { return train.images.size(1); }
   int64_t height() const { return train.images.size(2); }

@@ -1,5 +1,7 @@
 // BatchLoader: batches of one split as float tensors, normalized per channel,
-// in a seeded order that is reshuffled each epoch (or kept, for evaluation).
+// in a seeded order that is reshuffled each epoch (or kept, for evaluation),
+// optionally augmented (random crop with zero padding, horizontal flip) with
+// draws that depend only on (seed, epoch).
 #ifndef RWN_DATASETS_LOADER_H_
 #define RWN_DATASETS_LOADER_H_
 
@@ -22,7 +24,8 @@ class BatchLoader {
   // `split` must outlive the loader. With `shuffle`, epoch e visits the images
   // in an order drawn from (seed, e) alone; otherwise in index order.
   BatchLoader(const Split& split, std::vector<double> mean, std::vector<double> std,
-              int64_t batch_size, bool shuffle, uint64_t seed);
+              int64_t batch_size, bool shuffle, uint64_t seed,
+              Augmentation augmentation = Augmentation());
 
   int64_t size() const { return split_.size(); }
   int64_t batch_size() const { return batch_size_; }
@@ -40,8 +43,10 @@ class BatchLoader {
   int64_t batch_size_;
   bool shuffle_;
   uint64_t seed_;
+  Augmentation augmentation_;
   at::Tensor order_;
   int64_t position_ = 0;
+  std::shared_ptr<void> augment_generator_;  // at::Generator, reseeded per epoch
 };
 
 }  // namespace rwn

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <set>
+
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
 
@@ -79,6 +81,61 @@ TEST(BatchLoaderTest, NormalizesWithTheTrainStatistics) {
   // Unshuffled order is index order.
   EXPECT_TRUE(torch::equal(batch.labels, dataset->train.labels));
   EXPECT_FALSE(loader.Next(&batch));
+}
+
+TEST(BatchLoaderTest, AugmentationCropsAndFlipsPerImageDeterministically) {
+  // One 1x4x4 image with pixels 1..16, repeated.
+  Split split;
+  split.images = torch::arange(1, 17, torch::kUInt8).view({1, 1, 4, 4}).repeat({64, 1, 1, 1});
+  split.labels = torch::zeros({64}, torch::kInt64);
+  auto raw = [](const Batch& b) { return b.images.mul(255).round().to(torch::kInt64); };
+  BatchLoader plain(split, {0.0}, {1.0}, 64, false, 1, Augmentation{0, false});
+  Batch batch;
+  ASSERT_TRUE(plain.Next(&batch));
+  EXPECT_TRUE(torch::equal(raw(batch)[5][0], torch::arange(1, 17).view({4, 4})));
+
+  BatchLoader flips(split, {0.0}, {1.0}, 64, false, 1, Augmentation{0, true});
+  ASSERT_TRUE(flips.Next(&batch));
+  const torch::Tensor image = torch::arange(1, 17).view({4, 4});
+  int flipped = 0;
+  for (int i = 0; i < 64; ++i) {
+    const torch::Tensor got = raw(batch)[i][0];
+    const bool is_flipped = torch::equal(got, image.flip({1}));
+    EXPECT_TRUE(is_flipped || torch::equal(got, image)) << i;
+    flipped += is_flipped;
+  }
+  EXPECT_GT(flipped, 10);
+  EXPECT_LT(flipped, 54);
+
+  BatchLoader crops(split, {0.0}, {1.0}, 64, false, 1, Augmentation{1, false});
+  ASSERT_TRUE(crops.Next(&batch));
+  const torch::Tensor padded = torch::constant_pad_nd(image, {1, 1, 1, 1}, 0);
+  std::set<std::pair<int, int>> offsets;
+  for (int i = 0; i < 64; ++i) {
+    const torch::Tensor got = raw(batch)[i][0];
+    bool matched = false;
+    for (int dy = 0; dy <= 2 && !matched; ++dy) {
+      for (int dx = 0; dx <= 2 && !matched; ++dx) {
+        if (torch::equal(got, padded.narrow(0, dy, 4).narrow(1, dx, 4))) {
+          matched = true;
+          offsets.insert({dy, dx});
+        }
+      }
+    }
+    EXPECT_TRUE(matched) << "image " << i << " is not a 4x4 window of the padded image";
+  }
+  EXPECT_GE(offsets.size(), 6u);  // 64 draws over 9 offsets
+
+  // The same (seed, epoch) gives the same augmented batch; another epoch differs.
+  BatchLoader again(split, {0.0}, {1.0}, 64, false, 1, Augmentation{1, true});
+  Batch a, b;
+  again.Next(&a);
+  again.Reset(0);
+  again.Next(&b);
+  EXPECT_TRUE(torch::equal(a.images, b.images));
+  again.Reset(1);
+  again.Next(&b);
+  EXPECT_FALSE(torch::equal(a.images, b.images));
 }
 
 }  // namespace

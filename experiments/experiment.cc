@@ -160,7 +160,8 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
   summary.set_learned_params(static_cast<int32_t>(run.count.learned));
   summary.set_threads(options.threads);
   double images = 0, train_seconds = 0;
-  TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), spec.seed()};
+  TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), spec.seed(),
+                     spec.augment()};
   Progress progress(spec.name());
   RETURN_IF_ERROR(Train(
       *run.network, *run.dataset, *run.optimizer, run.schedule.get(), config,

@@ -39,7 +39,7 @@ expect 2 malformed "malformed.pbtxt:3:24:" -- train --spec="$TMP/malformed.pbtxt
 
 # Unknown plugin: names the choices.
 spec "$TMP/unknown.pbtxt" 'dataset { cifar_twelve { } }'
-expect 2 unknown-plugin 'allowed fields: fashion_mnist, synthetic' -- \
+expect 2 unknown-plugin 'allowed fields: fashion_mnist, synthetic, cifar10, cifar100' -- \
   train --spec="$TMP/unknown.pbtxt" --out="$OUT"
 
 # Missing dataset file: names the path.

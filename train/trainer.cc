@@ -51,7 +51,8 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
   return GuardTorch("training", [&]() -> absl::Status {
     torch::manual_seed(config.seed);  // dropout
     BatchLoader loader(dataset.train, dataset.mean, dataset.std, config.batch_size,
-                       /*shuffle=*/true, config.seed);
+                       /*shuffle=*/true, config.seed,
+                       config.augment ? dataset.augmentation : Augmentation());
     for (int64_t epoch = 0; epoch < config.epochs; ++epoch) {
       const double lr = optimizer.base_lr() * (schedule ? schedule->Factor(epoch) : 1.0);
       const auto start = std::chrono::steady_clock::now();

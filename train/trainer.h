@@ -21,7 +21,8 @@ struct TrainConfig {
   int64_t epochs = 1;
   int64_t batch_size = 128;
   int64_t eval_batch_size = 500;
-  uint64_t seed = 1;  // data order and dropout
+  uint64_t seed = 1;  // data order, augmentation and dropout
+  bool augment = true;  // use the dataset's default training augmentation
 };
 
 struct EvalResult {
