@@ -46,7 +46,6 @@ TEST(SgdTest, MatchesTorchOptimSgd) {
       reference.step();
     }
     EXPECT_TRUE(torch::allclose(ours, theirs, /*rtol=*/0, /*atol=*/1e-7)) << nesterov;
-    EXPECT_FALSE(torch::equal(ours, Gradient(0)));
   }
 }
 

@@ -39,19 +39,5 @@ TEST(RegistryCompletenessTest, EveryOneofFieldHasAFactoryAndEveryFactoryAField) 
   ExpectSameNames<ScheduleRegistry>(*ScheduleSpec::descriptor());
 }
 
-TEST(RegistryCompletenessTest, EveryPluginTakesItsOwnFieldsMessage) {
-  // Creating a plugin from its own oneof field never fails on the message
-  // type (it may fail on option values, which is each plugin's own test).
-  for (const auto* spec : {ModelSpec::descriptor(), DatasetSpec::descriptor(),
-                           SelectorSpec::descriptor(), OptimizerSpec::descriptor(),
-                           ScheduleSpec::descriptor()}) {
-    const google::protobuf::OneofDescriptor* oneof = spec->oneof_decl(0);
-    for (int i = 0; i < oneof->field_count(); ++i) {
-      EXPECT_EQ(oneof->field(i)->type(), google::protobuf::FieldDescriptor::TYPE_MESSAGE)
-          << spec->name() << "." << oneof->field(i)->name();
-    }
-  }
-}
-
 }  // namespace
 }  // namespace rwn
