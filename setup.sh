@@ -10,7 +10,9 @@ PACKAGES=(
   bazel-bootstrap g++ protobuf-compiler
   # libraries
   libtorch-dev libabsl-dev libgflags-dev libgoogle-glog-dev libprotobuf-dev
-  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libgloo-dev
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libgloo-dev libturbojpeg0-dev
+  # figures of `rwn report`
+  gnuplot-nox
   # data for the quick start and the Fashion-MNIST tests
   dataset-fashion-mnist
 )

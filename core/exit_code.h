@@ -1,5 +1,6 @@
 // The exit code of a command that failed with `status`: 2 for bad input (a
-// bad spec, flag or file), 1 for anything else.
+// bad spec, flag or file, a corrupt or mismatched checkpoint), 1 for anything
+// else.
 #ifndef RWN_CORE_EXIT_CODE_H_
 #define RWN_CORE_EXIT_CODE_H_
 
@@ -15,6 +16,7 @@ inline int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kDataLoss:
       return 2;
     default:
       return 1;

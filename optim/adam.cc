@@ -52,6 +52,27 @@ class Adam : public Optimizer {
     }
   }
 
+  std::vector<StateTensor> State() const override {
+    std::vector<StateTensor> state = {{"step", torch::tensor(step_, torch::kInt64)}};
+    for (size_t i = 0; i < params_.size(); ++i) {
+      state.push_back({"m/" + params_[i].name, m_[i], static_cast<int>(i)});
+      state.push_back({"v/" + params_[i].name, v_[i], static_cast<int>(i)});
+    }
+    return state;
+  }
+
+  absl::Status LoadState(const std::vector<StateTensor>& state) override {
+    torch::Tensor step = torch::tensor(step_, torch::kInt64);
+    std::map<std::string, StateSlot> slots = {{"step", {&step, step}}};
+    for (size_t i = 0; i < params_.size(); ++i) {
+      slots["m/" + params_[i].name] = {&m_[i], m_[i]};
+      slots["v/" + params_[i].name] = {&v_[i], v_[i]};
+    }
+    absl::Status status = AssignState(state, slots);
+    step_ = step.item<int64_t>();
+    return status;
+  }
+
  private:
   AdamSpec spec_;
   int64_t step_ = 0;

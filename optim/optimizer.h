@@ -12,10 +12,12 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "core/registry.h"
 
 namespace rwn {
@@ -24,6 +26,16 @@ struct LearnedTensor {
   std::string name;   // parameter name, e.g. "block1.0.conv1.weight"
   at::Tensor tensor;  // the parameter (requires grad)
   at::Tensor mask;    // bool, same shape, true = learned; undefined = all learned
+};
+
+// One tensor of an optimizer's state, for checkpoints. `param` is the index
+// of the learned tensor it mirrors entry for entry (a momentum buffer), so a
+// checkpoint can store only its learned entries; -1 for anything else (step
+// counts and scalars, as 0-dim tensors).
+struct StateTensor {
+  std::string name;
+  at::Tensor tensor;
+  int param = -1;
 };
 
 class Optimizer {
@@ -35,11 +47,32 @@ class Optimizer {
   virtual void Step(double lr) = 0;
   // Drops every learned tensor's gradient.
   void ZeroGrad();
+  // Everything Step has accumulated, as named tensors (the tensors
+  // themselves, not copies). Empty before the first step for optimizers that
+  // create their state lazily.
+  virtual std::vector<StateTensor> State() const = 0;
+  // Puts back a State() of an optimizer of the same spec on the same learned
+  // tensors; a name, shape or type that does not fit is an error.
+  virtual absl::Status LoadState(const std::vector<StateTensor>& state) = 0;
+  const std::vector<LearnedTensor>& params() const { return params_; }
 
  protected:
   explicit Optimizer(std::vector<LearnedTensor> params) : params_(std::move(params)) {}
   std::vector<LearnedTensor> params_;
 };
+
+// Where LoadState puts one saved tensor: `target` receives a copy; `like`
+// gives the shape and type it must have.
+struct StateSlot {
+  at::Tensor* target;
+  at::Tensor like;
+};
+
+// For LoadState implementations: copies every saved tensor into the slot of
+// its name, after checking shape and type. Slots that `state` does not name
+// are left as they are (lazily created state).
+absl::Status AssignState(const std::vector<StateTensor>& state,
+                         const std::map<std::string, StateSlot>& slots);
 
 struct OptimizerContext {
   std::vector<LearnedTensor> params;

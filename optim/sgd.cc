@@ -55,6 +55,24 @@ class Sgd : public Optimizer {
     }
   }
 
+  std::vector<StateTensor> State() const override {
+    std::vector<StateTensor> state;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      if (momentum_[i].defined()) {
+        state.push_back({"momentum/" + params_[i].name, momentum_[i], static_cast<int>(i)});
+      }
+    }
+    return state;
+  }
+
+  absl::Status LoadState(const std::vector<StateTensor>& state) override {
+    std::map<std::string, StateSlot> slots;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      slots["momentum/" + params_[i].name] = {&momentum_[i], params_[i].tensor.detach()};
+    }
+    return AssignState(state, slots);
+  }
+
  private:
   SgdSpec spec_;
   std::vector<torch::Tensor> fixed_;     // complement of each mask

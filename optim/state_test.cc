@@ -1,0 +1,90 @@
+// Every optimizer's State / LoadState: a fresh optimizer that loads the state
+// of one that took some steps continues exactly as the original does.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "optim/optimizer.h"
+#include "optim/optimizer.pb.h"
+
+namespace rwn {
+namespace {
+
+std::unique_ptr<Optimizer> Make(const OptimizerSpec& spec, std::vector<LearnedTensor> params) {
+  auto made = OptimizerRegistry::Global().CreateFromOneof(spec, OptimizerContext{params});
+  EXPECT_TRUE(made.ok()) << made.status();
+  return std::move(*made);
+}
+
+struct Params {
+  torch::Tensor a, b, mask;
+  std::vector<LearnedTensor> learned() const { return {{"a", a, {}}, {"b", b, mask}}; }
+};
+
+Params MakeParams() {
+  torch::manual_seed(5);
+  Params p{torch::randn({3, 4}).requires_grad_(), torch::randn({5}).requires_grad_(),
+           torch::tensor({true, false, true, true, false})};
+  return p;
+}
+
+void Steps(Optimizer& optimizer, const Params& p, int from, int to) {
+  for (int step = from; step < to; ++step) {
+    torch::manual_seed(100 + step);
+    p.a.mutable_grad() = torch::randn({3, 4});
+    p.b.mutable_grad() = torch::randn({5});
+    optimizer.Step(0.05);
+  }
+}
+
+class StateTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(StateTest, ALoadedStateContinuesExactly) {
+  OptimizerSpec spec;
+  spec.GetReflection()->MutableMessage(&spec, spec.GetDescriptor()->FindFieldByName(GetParam()));
+  Params original = MakeParams();
+  auto first = Make(spec, original.learned());
+  Steps(*first, original, 0, 3);
+
+  Params copy = MakeParams();
+  {
+    torch::NoGradGuard no_grad;
+    copy.a.copy_(original.a);
+    copy.b.copy_(original.b);
+  }
+  auto second = Make(spec, copy.learned());
+  std::vector<StateTensor> state = first->State();
+  ASSERT_FALSE(state.empty());
+  for (const StateTensor& entry : state) {
+    if (entry.param >= 0) {
+      EXPECT_EQ(entry.tensor.sizes(), original.learned()[entry.param].tensor.sizes()) << entry.name;
+    }
+  }
+  ASSERT_TRUE(second->LoadState(state).ok());
+  Steps(*first, original, 3, 6);
+  Steps(*second, copy, 3, 6);
+  EXPECT_TRUE(torch::equal(original.a, copy.a));
+  EXPECT_TRUE(torch::equal(original.b, copy.b));
+}
+
+TEST_P(StateTest, AMismatchedStateIsRefused) {
+  OptimizerSpec spec;
+  spec.GetReflection()->MutableMessage(&spec, spec.GetDescriptor()->FindFieldByName(GetParam()));
+  Params p = MakeParams();
+  auto optimizer = Make(spec, p.learned());
+  Steps(*optimizer, p, 0, 1);
+  std::vector<StateTensor> state = optimizer->State();
+  state.back().tensor = torch::zeros({7});
+  absl::Status status = optimizer->LoadState(state);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("has shape [7]"));
+  state = {{"no such state", torch::zeros({1})}};
+  EXPECT_THAT(std::string(optimizer->LoadState(state).message()),
+              ::testing::HasSubstr("'no such state' does not belong"));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryOptimizer, StateTest,
+                         ::testing::Values("sgd", "adam", "yellowfin"));
+
+}  // namespace
+}  // namespace rwn
