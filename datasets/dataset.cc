@@ -1,5 +1,6 @@
 #include "datasets/dataset.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
@@ -53,6 +54,34 @@ absl::Status FinishDataset(Dataset* dataset) {
       dataset->std.push_back(std::max(channel.std().item<double>(), 1e-6));
     }
     return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::shared_ptr<const Dataset>> HoldOutValidation(const Dataset& dataset,
+                                                                  int64_t count, uint64_t seed) {
+  const int64_t size = dataset.train.size();
+  if (count < 1 || count >= size) {
+    return absl::InvalidArgumentError(absl::StrCat("validation_size = ", count, "; allowed: 1 to ",
+                                                   size - 1, " (the train split has ", size,
+                                                   " images)"));
+  }
+  return GuardTorch("validation split", [&]() -> absl::StatusOr<std::shared_ptr<const Dataset>> {
+    auto held = std::make_shared<Dataset>(dataset);
+    // A stream of its own, so the split does not move with anything else the
+    // seed draws.
+    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed ^ 0x76616C6964ull);
+    torch::Tensor order = torch::randperm(size, generator, torch::kInt64);
+    // Both parts keep the original order of their images.
+    torch::Tensor validation = std::get<0>(order.narrow(0, 0, count).sort());
+    torch::Tensor train = std::get<0>(order.narrow(0, count, size - count).sort());
+    held->validation = {dataset.train.images.index_select(0, validation),
+                        dataset.train.labels.index_select(0, validation)};
+    held->train = {dataset.train.images.index_select(0, train),
+                   dataset.train.labels.index_select(0, train)};
+    held->description = absl::StrCat(dataset.description, ", ", count, " held out for validation");
+    absl::Status status = FinishDataset(held.get());
+    if (!status.ok()) return status;
+    return std::shared_ptr<const Dataset>(std::move(held));
   });
 }
 

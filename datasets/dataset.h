@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/registry.h"
 
 namespace rwn {
@@ -31,6 +32,7 @@ struct Dataset {
   std::string description;  // e.g. "Fashion-MNIST (20000 of 60000 train images)"
   Split train;
   Split test;
+  Split validation;  // held out of train by HoldOutValidation; empty otherwise
   int64_t num_classes = 0;
   // Per-channel mean and std of the train images scaled to [0, 1]; batches
   // are normalized with them.
@@ -54,6 +56,12 @@ using DatasetRegistry = Registry<std::shared_ptr<const Dataset>, DatasetContext>
 // Checks that both splits are consistent (uint8 NCHW images, int64 labels in
 // range, same image shape) and fills mean and std from the train split.
 absl::Status FinishDataset(Dataset* dataset);
+
+// A copy of `dataset` with `count` train images, drawn with `seed`, moved
+// to a validation split; mean and std are recomputed on the remaining train
+// images. count must be in [1, train size - 1].
+absl::StatusOr<std::shared_ptr<const Dataset>> HoldOutValidation(const Dataset& dataset,
+                                                                  int64_t count, uint64_t seed);
 
 }  // namespace rwn
 

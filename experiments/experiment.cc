@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <chrono>
 #include <filesystem>
 #include <regex>
 #include <system_error>
@@ -16,6 +15,7 @@
 #include "models/model.h"
 #include "optim/optimizer.h"
 #include "selectors/plan.h"
+#include "train/checkpoint.h"
 #include "train/progress.h"
 #include "train/trainer.h"
 
@@ -44,6 +44,34 @@ absl::StatusOr<RunSummary> ReadSummary(const std::string& path) {
   return summary;
 }
 
+// The summary fields that follow from the epochs' metrics.
+RunSummary Summarize(const std::vector<EpochMetrics>& history) {
+  RunSummary summary;
+  double images = 0, train_seconds = 0, wall_seconds = 0;
+  for (const EpochMetrics& metrics : history) {
+    if (summary.best_epoch() == 0 || metrics.test_top1() > summary.best_test_top1()) {
+      summary.set_best_test_top1(metrics.test_top1());
+      summary.set_best_epoch(metrics.epoch());
+    }
+    if (summary.best_val_epoch() == 0 || metrics.val_top1() > summary.best_val_top1()) {
+      summary.set_best_val_top1(metrics.val_top1());
+      summary.set_best_val_epoch(metrics.epoch());
+      summary.set_test_top1_at_best_val(metrics.test_top1());
+    }
+    images += metrics.images_per_second() * metrics.epoch_seconds();
+    train_seconds += metrics.epoch_seconds();
+    wall_seconds += metrics.epoch_seconds() + metrics.eval_seconds();
+  }
+  if (!history.empty()) {
+    summary.set_final_test_top1(history.back().test_top1());
+    summary.set_final_test_top5(history.back().test_top5());
+    summary.set_epochs(history.back().epoch());
+  }
+  summary.set_train_images_per_second(train_seconds > 0 ? images / train_seconds : 0);
+  summary.set_wall_seconds(wall_seconds);
+  return summary;
+}
+
 absl::Status Positive(const char* field, int64_t value) {
   if (value >= 1) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(field, " = ", value, "; allowed: >= 1"));
@@ -66,6 +94,11 @@ absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec) {
   auto dataset = DatasetRegistry::Global().CreateFromOneof(spec.dataset(), DatasetContext{spec.seed()});
   if (!dataset.ok()) return prefixed("dataset", dataset.status());
   run.dataset = *dataset;
+  if (spec.validation_size() > 0) {
+    auto held = HoldOutValidation(*run.dataset, spec.validation_size(), spec.seed());
+    if (!held.ok()) return held.status();
+    run.dataset = *held;
+  }
   const ModelContext context{run.dataset->channels(), run.dataset->height(),
                              run.dataset->width(), run.dataset->num_classes, spec.seed()};
   auto network = ModelRegistry::Global().CreateFromOneof(spec.model(), context);
@@ -113,6 +146,10 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
   RETURN_IF_ERROR(Positive("epochs", spec.epochs()));
   RETURN_IF_ERROR(Positive("batch_size", spec.batch_size()));
   RETURN_IF_ERROR(Positive("eval_batch_size", spec.eval_batch_size()));
+  if (spec.validation_size() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "validation_size = ", spec.validation_size(), "; allowed: >= 0 (0 = no validation split)"));
+  }
   for (const char* block : {"model", "dataset", "optimizer"}) {
     const auto* field = spec.GetDescriptor()->FindFieldByName(block);
     if (!spec.GetReflection()->HasField(spec, field)) {
@@ -124,65 +161,108 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
 
 absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options) {
   RETURN_IF_ERROR(ValidateSpec(spec));
+  if (options.checkpoint_every < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint_every = ", options.checkpoint_every, "; allowed: >= 0 (0 = only the last)"));
+  }
   RunOutcome outcome;
   outcome.dir = RunDir(spec, options.out);
   const std::string summary_path = outcome.dir + "/summary.json";
-  if (fs::exists(summary_path)) {
+  const std::string checkpoint_path = outcome.dir + "/checkpoint.rwn";
+  if (!options.restart && fs::exists(summary_path)) {
     ASSIGN_OR_RETURN(outcome.summary, ReadSummary(summary_path));
     outcome.already_finished = true;
     return outcome;
   }
-  const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(Prepared run, Prepare(spec));
+  const std::string spec_text = PrintTextProto(spec);
+  const std::string init_checksum = InitChecksum(*run.network);
 
-  // Only now, with everything checked, does the run folder appear. An
-  // unfinished folder (no checkpoint yet) starts over.
+  // Resume from the checkpoint, or refuse it; never silently start over.
+  std::vector<EpochMetrics> history;
+  if (!options.restart && fs::exists(checkpoint_path)) {
+    auto refuse = [&](absl::string_view why) {
+      return absl::DataLossError(absl::StrCat(
+          why, "; the run cannot resume. To start it afresh, rerun with --restart (or delete ",
+          outcome.dir, ")"));
+    };
+    absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(checkpoint_path);
+    if (!checkpoint.ok()) return refuse(checkpoint.status().message());
+    if (checkpoint->spec() != spec_text) {
+      return refuse(absl::StrCat(checkpoint_path, " was written for another spec"));
+    }
+    if (checkpoint->init_checksum() != init_checksum) {
+      return refuse(absl::StrCat(
+          checkpoint_path, ": the fixed weights regenerated from the spec and seed (checksum ",
+          init_checksum, ") are not the ones it was trained with (", checkpoint->init_checksum(),
+          "); was it written by another libtorch or rwn version?"));
+    }
+    if (absl::Status restored = RestoreCheckpoint(*checkpoint, run.network.get(), run.optimizer.get());
+        !restored.ok()) {
+      return refuse(absl::StrCat(checkpoint_path, ": ", restored.message()));
+    }
+    history.assign(checkpoint->history().begin(), checkpoint->history().end());
+    outcome.resumed_after = checkpoint->epoch();
+  }
+
+  // Only now, with everything checked, does the run folder appear.
   std::error_code error;
+  if (options.restart) fs::remove_all(outcome.dir, error);
   fs::create_directories(outcome.dir, error);
   if (error) {
     return absl::FailedPreconditionError(
         absl::StrCat(outcome.dir, ": cannot create the run folder: ", error.message()));
   }
-  for (const char* stale : {"/metrics.jsonl", "/log.txt"}) fs::remove(outcome.dir + stale, error);
-  RETURN_IF_ERROR(WriteFileAtomically(outcome.dir + "/spec.pbtxt", PrintTextProto(spec)));
-  const std::string header = absl::StrCat(spec.name(), ": ", run.network->description, " on ",
-                                          run.dataset->description, ", learning ",
-                                          run.count.learned, " of ", run.count.params,
-                                          " parameters, ", options.threads, " threads");
+  // The metrics file is rewritten from the checkpoint's history: epochs after
+  // the checkpoint are trained again.
+  std::string metrics_lines;
+  for (const EpochMetrics& metrics : history) metrics_lines += ToJson(metrics) + "\n";
+  RETURN_IF_ERROR(WriteFileAtomically(outcome.dir + "/metrics.jsonl", metrics_lines));
+  if (outcome.resumed_after == 0) fs::remove(outcome.dir + "/log.txt", error);
+  RETURN_IF_ERROR(WriteFileAtomically(outcome.dir + "/spec.pbtxt", spec_text));
+  std::string header = absl::StrCat(spec.name(), ": ", run.network->description, " on ",
+                                    run.dataset->description, ", learning ", run.count.learned,
+                                    " of ", run.count.params, " parameters, ", options.threads,
+                                    " threads");
+  if (outcome.resumed_after > 0) {
+    absl::StrAppend(&header, "; resumed after epoch ", outcome.resumed_after, " of ",
+                    spec.epochs());
+  }
   RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt", header));
   if (!options.quiet) std::fprintf(stderr, "%s\n", header.c_str());
 
+  TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), spec.seed(),
+                     spec.augment(), outcome.resumed_after};
+  Progress progress(spec.name());
+  RETURN_IF_ERROR(Train(
+      *run.network, *run.dataset, *run.optimizer, run.schedule.get(), config,
+      options.quiet ? nullptr : &progress, [&](const EpochMetrics& metrics) -> absl::Status {
+        history.push_back(metrics);
+        RETURN_IF_ERROR(AppendLine(outcome.dir + "/metrics.jsonl", ToJson(metrics)));
+        RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt",
+                                   Progress::EpochLine(metrics, spec.epochs())));
+        const int epoch = metrics.epoch();
+        if (epoch == spec.epochs() ||
+            (options.checkpoint_every > 0 && epoch % options.checkpoint_every == 0)) {
+          Checkpoint checkpoint;
+          checkpoint.set_spec(spec_text);
+          checkpoint.set_seed(spec.seed());
+          checkpoint.set_epoch(epoch);
+          checkpoint.set_init_checksum(init_checksum);
+          *checkpoint.mutable_history() = {history.begin(), history.end()};
+          RETURN_IF_ERROR(SaveCheckpoint(checkpoint_path, checkpoint, *run.network, *run.optimizer));
+        }
+        return absl::OkStatus();
+      }));
+
   RunSummary& summary = outcome.summary;
+  summary = Summarize(history);
   summary.set_name(spec.name());
   summary.set_model(run.network->description);
   summary.set_dataset(run.dataset->description);
   summary.set_params(static_cast<int32_t>(run.count.params));
   summary.set_learned_params(static_cast<int32_t>(run.count.learned));
   summary.set_threads(options.threads);
-  double images = 0, train_seconds = 0;
-  TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), spec.seed(),
-                     spec.augment()};
-  Progress progress(spec.name());
-  RETURN_IF_ERROR(Train(
-      *run.network, *run.dataset, *run.optimizer, run.schedule.get(), config,
-      options.quiet ? nullptr : &progress, [&](const EpochMetrics& metrics) -> absl::Status {
-        RETURN_IF_ERROR(AppendLine(outcome.dir + "/metrics.jsonl", ToJson(metrics)));
-        RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt",
-                                   Progress::EpochLine(metrics, spec.epochs())));
-        if (metrics.test_top1() > summary.best_test_top1() || summary.best_epoch() == 0) {
-          summary.set_best_test_top1(metrics.test_top1());
-          summary.set_best_epoch(metrics.epoch());
-        }
-        summary.set_final_test_top1(metrics.test_top1());
-        summary.set_final_test_top5(metrics.test_top5());
-        summary.set_epochs(metrics.epoch());
-        images += metrics.images_per_second() * metrics.epoch_seconds();
-        train_seconds += metrics.epoch_seconds();
-        return absl::OkStatus();
-      }));
-  summary.set_train_images_per_second(images / train_seconds);
-  summary.set_wall_seconds(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   RETURN_IF_ERROR(WriteFileAtomically(summary_path, ToJson(summary) + "\n"));
   return outcome;
 }

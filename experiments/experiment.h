@@ -3,12 +3,19 @@
 //   <out>/<spec name>/<fingerprint>/
 //     spec.pbtxt     the spec as run
 //     metrics.jsonl  one EpochMetrics per epoch (train/metrics.proto)
+//     checkpoint.rwn the learned tensors, optimizer state and history after
+//                    the last checkpointed epoch (train/checkpoint.h); kept
+//                    when the run finishes, as its learned delta
 //     summary.json   RunSummary; written last, so it marks a finished run
 //     log.txt        the epoch lines
 //
 // Everything in the spec is checked, the dataset loaded and the model built
 // before the folder is created, so a bad spec leaves nothing behind. A
-// finished run is not run again.
+// finished run is not run again. An unfinished one resumes from its
+// checkpoint, exactly: the fixed weights are regenerated and checked against
+// the checkpoint's checksum, and training continues as if never stopped. A
+// checkpoint that is corrupt or belongs to another spec is refused (DataLoss)
+// with the way to start afresh.
 #ifndef RWN_EXPERIMENTS_EXPERIMENT_H_
 #define RWN_EXPERIMENTS_EXPERIMENT_H_
 
@@ -24,12 +31,15 @@ struct RunOptions {
   std::string out = "runs";  // root of run folders
   int threads = 1;           // libtorch threads in effect (recorded in the summary)
   bool quiet = false;        // no progress display
+  int checkpoint_every = 1;  // epochs between checkpoints; 0 = only the last
+  bool restart = false;      // discard an unfinished (or finished) run and start afresh
 };
 
 struct RunOutcome {
   std::string dir;               // the run folder
   RunSummary summary;
   bool already_finished = false;  // true: nothing ran, the summary was read
+  int resumed_after = 0;          // epochs the checkpoint had completed, if resumed
 };
 
 // The run folder of `spec` under `out`.

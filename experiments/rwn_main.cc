@@ -1,6 +1,7 @@
 // The rwn command line.
 //
 //   rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]
+//             [--checkpoint_every=1] [--restart]
 //   rwn count --spec=F.pbtxt | --model='...' [--input=CxHxW --classes=N]
 //
 // Exit codes: 0 done (or already finished), 2 bad input (spec, flags, data
@@ -21,6 +22,8 @@ DEFINE_string(spec, "", "experiment spec (.pbtxt) to train");
 DEFINE_string(out, "runs", "folder that holds the run folders");
 DEFINE_int32(threads, 0, "libtorch threads; 0 = every core");
 DEFINE_bool(quiet, false, "no progress display");
+DEFINE_int32(checkpoint_every, 1, "train: epochs between checkpoints; 0 = only after the last");
+DEFINE_bool(restart, false, "train: discard the spec's run folder (finished or not) and start afresh");
 DEFINE_string(model, "", "count: a ModelSpec in text format, e.g. 'wide_resnet { depth: 28 }'");
 DEFINE_string(input, "", "count: input shape CxHxW, e.g. 3x32x32 (default: the spec's dataset)");
 DEFINE_int32(classes, 0, "count: number of classes (with --input)");
@@ -31,8 +34,11 @@ constexpr char kUsage[] =
     "rwn: train networks that learn only a chosen subset of their weights.\n\n"
     "usage:\n"
     "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
+    "            [--checkpoint_every=1] [--restart]\n"
     "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
-    "      metrics.jsonl, summary.json, log.txt); a finished run is not rerun.\n"
+    "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
+    "      resumes an unfinished run from its checkpoint and does not rerun a\n"
+    "      finished one; --restart starts afresh.\n"
     "  rwn count --spec=F.pbtxt [--input=CxHxW --classes=N]\n"
     "  rwn count --model='wide_resnet { depth: 28 }' --input=3x32x32 --classes=10\n"
     "      prints parameters, learned and fixed per layer and group, and totals.\n";
@@ -53,7 +59,8 @@ absl::Status CheckFlagsKnown(int argc, char** argv) {
     }
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown flag --", name,
-        "; allowed: --spec, --out, --threads, --quiet, --model, --input, --classes (and --help)"));
+        "; allowed: --spec, --out, --threads, --quiet, --checkpoint_every, --restart, --model, "
+        "--input, --classes (and --help)"));
   }
   return absl::OkStatus();
 }
@@ -71,9 +78,14 @@ int Train() {
   options.out = FLAGS_out;
   options.threads = rwn::InitRuntime(FLAGS_threads);
   options.quiet = FLAGS_quiet;
+  options.checkpoint_every = FLAGS_checkpoint_every;
+  options.restart = FLAGS_restart;
   absl::StatusOr<rwn::RunOutcome> outcome = rwn::RunExperimentFile(FLAGS_spec, options);
   if (!outcome.ok()) return Fail(outcome.status());
   const rwn::RunSummary& s = outcome->summary;
+  if (outcome->resumed_after > 0) {
+    std::printf("resumed after epoch %d of %d\n", outcome->resumed_after, s.epochs());
+  }
   std::printf("%s %s: test top-1 %.2f%% (best %.2f%% at epoch %d), learned %d of %d "
               "parameters, %.0fs\n%s\n",
               s.name().c_str(), outcome->already_finished ? "already finished" : "finished",

@@ -7,6 +7,7 @@
 #include "core/status_macros.h"
 #include "core/torch_status.h"
 #include "datasets/loader.h"
+#include "datasets/prefetcher.h"
 
 namespace rwn {
 namespace {
@@ -49,20 +50,21 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
                    const Schedule* schedule, const TrainConfig& config, Progress* progress,
                    const std::function<absl::Status(const EpochMetrics&)>& on_epoch) {
   return GuardTorch("training", [&]() -> absl::Status {
-    torch::manual_seed(config.seed);  // dropout
+    if (config.start_epoch == 0) torch::manual_seed(config.seed);  // dropout
     BatchLoader loader(dataset.train, dataset.mean, dataset.std, config.batch_size,
                        /*shuffle=*/true, config.seed,
                        config.augment ? dataset.augmentation : Augmentation());
-    for (int64_t epoch = 0; epoch < config.epochs; ++epoch) {
+    Prefetcher batches(&loader);
+    for (int64_t epoch = config.start_epoch; epoch < config.epochs; ++epoch) {
       const double lr = optimizer.base_lr() * (schedule ? schedule->Factor(epoch) : 1.0);
       const auto start = std::chrono::steady_clock::now();
       if (progress) progress->StartEpoch(epoch, config.epochs, loader.num_batches());
       network.module->train();
-      loader.Reset(epoch);
+      batches.Start(epoch);
       Batch batch;
       double loss_sum = 0;
       int64_t seen = 0, correct = 0, index = 0;
-      while (loader.Next(&batch)) {
+      while (batches.Next(&batch)) {
         optimizer.ZeroGrad();
         torch::Tensor logits = network.forward(batch.images);
         torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
@@ -88,6 +90,13 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       metrics.set_test_top5(test.top5);
       metrics.set_epoch_seconds(train_seconds);
       metrics.set_images_per_second(seen / train_seconds);
+      if (dataset.validation.size() > 0) {
+        const EvalResult validation =
+            Evaluate(network, dataset, dataset.validation, config.eval_batch_size);
+        metrics.set_val_loss(validation.loss);
+        metrics.set_val_top1(validation.top1);
+        metrics.set_val_top5(validation.top5);
+      }
       metrics.set_eval_seconds(Seconds(eval_start));
       if (progress) progress->EndEpoch(metrics, config.epochs);
       RETURN_IF_ERROR(on_epoch(metrics));

@@ -23,6 +23,8 @@ struct TrainConfig {
   int64_t eval_batch_size = 500;
   uint64_t seed = 1;  // data order, augmentation and dropout
   bool augment = true;  // use the dataset's default training augmentation
+  int64_t start_epoch = 0;  // > 0: resume after this many epochs (the caller
+                            // restored the weights and torch's generator)
 };
 
 struct EvalResult {
@@ -36,9 +38,11 @@ struct EvalResult {
 EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split,
                     int64_t batch_size);
 
-// Trains `network` on `dataset` for `config.epochs` epochs; after each epoch,
-// evaluates on the test split and calls `on_epoch` (a non-OK status stops
-// training and is returned). `progress` may be null.
+// Trains `network` on `dataset` from epoch `config.start_epoch` to
+// `config.epochs`; after each epoch, evaluates on the test split (and the
+// validation split, if the dataset has one) and calls `on_epoch` (a non-OK
+// status stops training and is returned). Batches are prepared on a
+// background thread. `progress` may be null.
 absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimizer,
                    const Schedule* schedule, const TrainConfig& config, Progress* progress,
                    const std::function<absl::Status(const EpochMetrics&)>& on_epoch);
