@@ -9,6 +9,7 @@
 
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
+#include "datasets/prefetcher.h"
 
 namespace rwn {
 namespace {
@@ -136,6 +137,65 @@ TEST(BatchLoaderTest, AugmentationCropsAndFlipsPerImageDeterministically) {
   again.Reset(1);
   again.Next(&b);
   EXPECT_FALSE(torch::equal(a.images, b.images));
+}
+
+TEST(PrefetcherTest, GivesTheLoadersBatchesInOrder) {
+  auto data = Synthetic(300);
+  Augmentation augmentation{2, true};
+  BatchLoader direct(data->train, data->mean, data->std, 64, true, 5, augmentation);
+  BatchLoader behind(data->train, data->mean, data->std, 64, true, 5, augmentation);
+  Prefetcher prefetcher(&behind, 2);
+  for (int64_t epoch : {0, 1, 1}) {  // a restarted epoch starts over
+    direct.Reset(epoch);
+    prefetcher.Start(epoch);
+    Batch want, got;
+    int batches = 0;
+    while (direct.Next(&want)) {
+      ASSERT_TRUE(prefetcher.Next(&got));
+      EXPECT_TRUE(torch::equal(want.images, got.images));
+      EXPECT_TRUE(torch::equal(want.labels, got.labels));
+      ++batches;
+    }
+    EXPECT_FALSE(prefetcher.Next(&got));
+    EXPECT_EQ(batches, 5);
+  }
+  // Abandoning an epoch half-way is fine.
+  prefetcher.Start(2);
+  Batch batch;
+  EXPECT_TRUE(prefetcher.Next(&batch));
+}
+
+TEST(PrefetcherTest, RethrowsTheLoadersError) {
+  Split broken{torch::zeros({10, 1, 4, 4}, torch::kUInt8), torch::zeros({10}, torch::kInt64)};
+  // Three channel statistics for one-channel images: normalizing throws.
+  BatchLoader loader(broken, {0, 0, 0}, {1, 1, 1}, 4, false, 1);
+  Prefetcher prefetcher(&loader);
+  prefetcher.Start(0);
+  Batch batch;
+  EXPECT_THROW(prefetcher.Next(&batch), c10::Error);
+}
+
+TEST(ValidationTest, HoldsOutASeededDisjointPart) {
+  auto data = Synthetic(200);
+  auto held = HoldOutValidation(*data, 50, 9);
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ((*held)->validation.size(), 50);
+  EXPECT_EQ((*held)->train.size(), 150);
+  EXPECT_EQ((*held)->test.size(), data->test.size());
+  // Every original image lands in exactly one part: compare sums of images.
+  EXPECT_EQ((*held)->train.images.sum().item<int64_t>() +
+                (*held)->validation.images.sum().item<int64_t>(),
+            data->train.images.sum().item<int64_t>());
+  // Same seed, same split; another seed, another split.
+  auto again = HoldOutValidation(*data, 50, 9);
+  auto other = HoldOutValidation(*data, 50, 10);
+  EXPECT_TRUE(torch::equal((*again)->validation.images, (*held)->validation.images));
+  EXPECT_FALSE(torch::equal((*other)->validation.images, (*held)->validation.images));
+  // Mean and std are the remaining train images'.
+  const double mean = (*held)->train.images.to(torch::kFloat64).mean().item<double>() / 255;
+  EXPECT_NEAR((*held)->mean[0], mean, 1e-12);
+  EXPECT_EQ(HoldOutValidation(*data, 200, 9).status().message(),
+            "validation_size = 200; allowed: 1 to 199 (the train split has 200 images)");
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ struct Rig {
   std::unique_ptr<Optimizer> optimizer;
 };
 
-Rig Make(const LearnSpec* learn) {
+Rig Make(const LearnSpec* learn, OptimizerSpec optimizer = OptimizerSpec()) {
   Rig s;
   DatasetSpec data;
   data.mutable_synthetic();  // 4 classes, 1x8x8, 512 train / 256 test
@@ -32,9 +32,10 @@ Rig Make(const LearnSpec* learn) {
   EXPECT_TRUE(plan.ok()) << plan.status();
   auto learned = ApplyPlan(*plan, ApplyOptions{}, s.network.get());
   EXPECT_TRUE(learned.ok()) << learned.status();
-  OptimizerSpec sgd;
-  sgd.mutable_sgd()->set_lr(0.05);
-  s.optimizer = std::move(*OptimizerRegistry::Global().CreateFromOneof(sgd, {*learned}));
+  if (optimizer.optimizer_case() == OptimizerSpec::OPTIMIZER_NOT_SET) {
+    optimizer.mutable_sgd()->set_lr(0.05);
+  }
+  s.optimizer = std::move(*OptimizerRegistry::Global().CreateFromOneof(optimizer, {*learned}));
   return s;
 }
 
@@ -65,6 +66,32 @@ TEST(TrainerTest, TinyWideResnetLearnsSyntheticData) {
                  [](const EpochMetrics&) { return absl::DataLossError("disk full"); });
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
 }
+
+// Every optimizer, at its documented defaults (Adam with lr 0.01), trains the
+// synthetic data to over 90% test accuracy in 3 epochs.
+class EveryOptimizerTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryOptimizerTest, LearnsSyntheticData) {
+  OptimizerSpec optimizer;
+  optimizer.GetReflection()->MutableMessage(
+      &optimizer, optimizer.GetDescriptor()->FindFieldByName(GetParam()));
+  if (optimizer.has_adam()) optimizer.mutable_adam()->set_lr(0.01);
+  Rig s = Make(nullptr, optimizer);
+  TrainConfig config;
+  config.epochs = 3;
+  config.batch_size = 32;
+  double top1 = 0;
+  ASSERT_TRUE(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
+                    [&](const EpochMetrics& m) {
+                      top1 = m.test_top1();
+                      return absl::OkStatus();
+                    })
+                  .ok());
+  EXPECT_GT(top1, 0.9);
+}
+
+INSTANTIATE_TEST_SUITE_P(Optimizers, EveryOptimizerTest,
+                         ::testing::Values("sgd", "adam", "yellowfin"));
 
 TEST(TrainerTest, SameSeedSameRun) {
   TrainConfig config;
