@@ -44,10 +44,18 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view content) {
+  return WriteFileAtomically(path, std::vector<absl::string_view>{content});
+}
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::vector<absl::string_view>& parts) {
   const std::string temp = absl::StrCat(path, ".tmp-", ::getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("create", temp);
-  absl::Status status = WriteAll(fd, content, temp);
+  absl::Status status;
+  for (absl::string_view part : parts) {
+    if (status.ok()) status = WriteAll(fd, part, temp);
+  }
   if (status.ok() && ::fsync(fd) != 0) status = ErrnoError("fsync", temp);
   ::close(fd);
   if (status.ok() && std::rename(temp.c_str(), path.c_str()) != 0) {

@@ -5,6 +5,7 @@
 #define RWN_CORE_FILES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -17,6 +18,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Replaces `path` with `content` atomically (temporary file, fsync, rename).
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view content);
+// The same for content in parts, written one after another (large files).
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::vector<absl::string_view>& parts);
 
 // Appends `line` and a newline to `path`, creating it, and fsyncs.
 absl::Status AppendLine(const std::string& path, absl::string_view line);

@@ -1,0 +1,56 @@
+#include "datasets/jpeg.h"
+
+#include <turbojpeg.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace rwn {
+namespace {
+
+struct HandleCloser {
+  void operator()(void* handle) const { tjDestroy(handle); }
+};
+using Handle = std::unique_ptr<void, HandleCloser>;
+
+}  // namespace
+
+absl::StatusOr<RgbImage> DecodeJpeg(absl::string_view jpeg) {
+  Handle handle(tjInitDecompress());
+  if (!handle) return absl::InternalError("libjpeg-turbo: cannot create a decompressor");
+  auto* data = reinterpret_cast<const unsigned char*>(jpeg.data());
+  int width = 0, height = 0, subsampling = 0, colorspace = 0;
+  if (tjDecompressHeader3(handle.get(), data, jpeg.size(), &width, &height, &subsampling,
+                          &colorspace) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a JPEG (", tjGetErrorStr2(handle.get()), ")"));
+  }
+  RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(static_cast<size_t>(width) * height * 3);
+  // Warnings (a truncated file decodes as grey) count as errors too.
+  if (tjDecompress2(handle.get(), data, jpeg.size(), image.pixels.data(), width, 0, height,
+                    TJPF_RGB, TJFLAG_ACCURATEDCT) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot decode the JPEG (", tjGetErrorStr2(handle.get()), ")"));
+  }
+  return image;
+}
+
+absl::StatusOr<std::string> EncodeJpeg(const RgbImage& image, int quality) {
+  Handle handle(tjInitCompress());
+  if (!handle) return absl::InternalError("libjpeg-turbo: cannot create a compressor");
+  unsigned char* out = nullptr;
+  unsigned long size = 0;
+  if (tjCompress2(handle.get(), image.pixels.data(), image.width, 0, image.height, TJPF_RGB, &out,
+                  &size, TJSAMP_444, quality, TJFLAG_ACCURATEDCT) != 0) {
+    return absl::InternalError(absl::StrCat("cannot encode JPEG: ", tjGetErrorStr2(handle.get())));
+  }
+  std::string jpeg(reinterpret_cast<char*>(out), size);
+  tjFree(out);
+  return jpeg;
+}
+
+}  // namespace rwn
