@@ -5,6 +5,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 namespace rwn {
@@ -20,8 +22,11 @@ int AvailableCores() {
 }
 
 int InitRuntime(int threads) {
-  mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, -1);
+  const char* tuning = std::getenv("RWN_MALLOC_TUNING");
+  if (tuning == nullptr || std::string(tuning) != "off") {
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, -1);
+  }
   const int count = threads > 0 ? threads : AvailableCores();
   at::set_num_threads(count);
   return count;

@@ -83,7 +83,11 @@ bool BatchLoader::Next(Batch* batch) {
   if (augmentation_.crop_padding > 0 || augmentation_.flip) {
     images = Augment(images, augmentation_, *static_cast<at::Generator*>(augment_generator_.get()));
   }
-  batch->images = images.to(torch::kFloat32).div_(255.0).sub_(mean_).div_(std_);
+  // uint8 images are normalized; float inputs (cached features,
+  // train/frozen_prefix.h) are taken as they are.
+  batch->images = images.scalar_type() == torch::kUInt8
+                      ? images.to(torch::kFloat32).div_(255.0).sub_(mean_).div_(std_)
+                      : images;
   batch->labels = labels.contiguous();
   return true;
 }

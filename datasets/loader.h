@@ -1,4 +1,5 @@
-// BatchLoader: batches of one split as float tensors, normalized per channel,
+// BatchLoader: batches of one split as float tensors, normalized per channel
+// (uint8 images; float inputs such as cached features pass unchanged),
 // in a seeded order that is reshuffled each epoch (or kept, for evaluation),
 // optionally augmented (random crop with zero padding, horizontal flip) with
 // draws that depend only on (seed, epoch).

@@ -2,11 +2,13 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <filesystem>
 #include <regex>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "core/text_proto.h"
@@ -16,6 +18,7 @@
 #include "optim/optimizer.h"
 #include "selectors/plan.h"
 #include "train/checkpoint.h"
+#include "train/frozen_prefix.h"
 #include "train/progress.h"
 #include "train/trainer.h"
 
@@ -107,6 +110,13 @@ absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec) {
   auto plan = BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, *run.network, spec.seed());
   if (!plan.ok()) return prefixed("learn", plan.status());
   run.count = CountPlan(*plan, *run.network);
+  const Augmentation& augmentation = run.dataset->augmentation;
+  if (spec.cache_frozen_prefix() && spec.augment() &&
+      (augmentation.crop_padding > 0 || augmentation.flip)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cache_frozen_prefix = true needs un-augmented data, but ", run.dataset->description,
+        " is augmented by default; set augment: false"));
+  }
   if (run.count.learned == 0) {
     return absl::InvalidArgumentError(
         "learn: the selection learns no parameter at all; select something, or turn on "
@@ -146,6 +156,10 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
   RETURN_IF_ERROR(Positive("epochs", spec.epochs()));
   RETURN_IF_ERROR(Positive("batch_size", spec.batch_size()));
   RETURN_IF_ERROR(Positive("eval_batch_size", spec.eval_batch_size()));
+  if (spec.bfloat16() && !__builtin_cpu_supports("avx512bf16")) {
+    return absl::InvalidArgumentError(
+        "bfloat16 = true needs a CPU with AVX-512 BF16, and this one has none; allowed: false");
+  }
   if (spec.validation_size() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "validation_size = ", spec.validation_size(), "; allowed: >= 0 (0 = no validation split)"));
@@ -205,6 +219,29 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
     outcome.resumed_after = checkpoint->epoch();
   }
 
+  // The compute options, and the frozen prefix computed once.
+  if (spec.channels_last()) UseChannelsLast(run.network.get());
+  Network* network = run.network.get();
+  const Dataset* data = run.dataset.get();
+  FrozenPrefix frozen;
+  if (spec.cache_frozen_prefix()) {
+    const auto start = std::chrono::steady_clock::now();
+    auto prefix = FreezePrefix(*run.network, *run.dataset, run.optimizer->params(),
+                               spec.eval_batch_size(), DefaultFeatureMemoryLimit());
+    if (!prefix.ok()) return prefix.status();
+    frozen = std::move(*prefix);
+    if (frozen.stages > 0) {
+      network = &frozen.suffix;
+      data = frozen.features.get();
+      frozen.first_run = absl::StrFormat(
+          "frozen prefix: %d stages computed once (%.1f s, %.0f MB of features); training runs "
+          "from stage %s",
+          frozen.stages,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+          frozen.feature_bytes / 1e6, frozen.first_run);
+    }
+  }
+
   // Only now, with everything checked, does the run folder appear.
   std::error_code error;
   if (options.restart) fs::remove_all(outcome.dir, error);
@@ -228,14 +265,16 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
     absl::StrAppend(&header, "; resumed after epoch ", outcome.resumed_after, " of ",
                     spec.epochs());
   }
+  if (frozen.stages > 0) absl::StrAppend(&header, "\n", frozen.first_run);
   RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt", header));
   if (!options.quiet) std::fprintf(stderr, "%s\n", header.c_str());
 
   TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), spec.seed(),
-                     spec.augment(), outcome.resumed_after};
+                     spec.augment(), {spec.channels_last(), spec.bfloat16()},
+                     outcome.resumed_after};
   Progress progress(spec.name());
   RETURN_IF_ERROR(Train(
-      *run.network, *run.dataset, *run.optimizer, run.schedule.get(), config,
+      *network, *data, *run.optimizer, run.schedule.get(), config,
       options.quiet ? nullptr : &progress, [&](const EpochMetrics& metrics) -> absl::Status {
         history.push_back(metrics);
         RETURN_IF_ERROR(AppendLine(outcome.dir + "/metrics.jsonl", ToJson(metrics)));

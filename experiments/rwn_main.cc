@@ -2,6 +2,7 @@
 //
 //   rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]
 //             [--checkpoint_every=1] [--restart]
+//   rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N] [--point=K]
 //   rwn count --spec=F.pbtxt | --model='...' [--input=CxHxW --classes=N]
 //
 // Exit codes: 0 done (or already finished), 2 bad input (spec, flags, data
@@ -17,6 +18,8 @@
 #include "experiments/count.h"
 #include "core/runtime.h"
 #include "experiments/experiment.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_runner.h"
 
 DEFINE_string(spec, "", "experiment spec (.pbtxt) to train");
 DEFINE_string(out, "runs", "folder that holds the run folders");
@@ -24,6 +27,8 @@ DEFINE_int32(threads, 0, "libtorch threads; 0 = every core");
 DEFINE_bool(quiet, false, "no progress display");
 DEFINE_int32(checkpoint_every, 1, "train: epochs between checkpoints; 0 = only after the last");
 DEFINE_bool(restart, false, "train: discard the spec's run folder (finished or not) and start afresh");
+DEFINE_int32(workers, 1, "sweep: points run at once, each in its own process");
+DEFINE_int32(point, -1, "sweep: run only this point (0-based), in this process");
 DEFINE_string(model, "", "count: a ModelSpec in text format, e.g. 'wide_resnet { depth: 28 }'");
 DEFINE_string(input, "", "count: input shape CxHxW, e.g. 3x32x32 (default: the spec's dataset)");
 DEFINE_int32(classes, 0, "count: number of classes (with --input)");
@@ -39,6 +44,11 @@ constexpr char kUsage[] =
     "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
     "      resumes an unfinished run from its checkpoint and does not rerun a\n"
     "      finished one; --restart starts afresh.\n"
+    "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
+    "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
+    "      processes that share the cores; finished points are skipped,\n"
+    "      unfinished ones resume, a failing point does not stop the others.\n"
+    "      --point=K runs point K alone in this process.\n"
     "  rwn count --spec=F.pbtxt [--input=CxHxW --classes=N]\n"
     "  rwn count --model='wide_resnet { depth: 28 }' --input=3x32x32 --classes=10\n"
     "      prints parameters, learned and fixed per layer and group, and totals.\n";
@@ -59,11 +69,13 @@ absl::Status CheckFlagsKnown(int argc, char** argv) {
     }
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown flag --", name,
-        "; allowed: --spec, --out, --threads, --quiet, --checkpoint_every, --restart, --model, "
-        "--input, --classes (and --help)"));
+        "; allowed: --spec, --out, --threads, --quiet, --checkpoint_every, --restart, --workers, "
+        "--point, --model, --input, --classes (and --help)"));
   }
   return absl::OkStatus();
 }
+
+int PrintOutcome(const absl::StatusOr<rwn::RunOutcome>& outcome);
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "rwn: %s\n", std::string(status.message()).c_str());
@@ -80,7 +92,10 @@ int Train() {
   options.quiet = FLAGS_quiet;
   options.checkpoint_every = FLAGS_checkpoint_every;
   options.restart = FLAGS_restart;
-  absl::StatusOr<rwn::RunOutcome> outcome = rwn::RunExperimentFile(FLAGS_spec, options);
+  return PrintOutcome(rwn::RunExperimentFile(FLAGS_spec, options));
+}
+
+int PrintOutcome(const absl::StatusOr<rwn::RunOutcome>& outcome) {
   if (!outcome.ok()) return Fail(outcome.status());
   const rwn::RunSummary& s = outcome->summary;
   if (outcome->resumed_after > 0) {
@@ -92,6 +107,56 @@ int Train() {
               100 * s.final_test_top1(), 100 * s.best_test_top1(), s.best_epoch(),
               s.learned_params(), s.params(), s.wall_seconds(), outcome->dir.c_str());
   return 0;
+}
+
+int Sweep(const char* self) {
+  if (FLAGS_spec.empty()) return Fail(absl::InvalidArgumentError("sweep needs --spec=S.pbtxt"));
+  absl::StatusOr<rwn::SweepSpec> sweep = rwn::ParseTextProtoFile<rwn::SweepSpec>(FLAGS_spec);
+  if (!sweep.ok()) return Fail(sweep.status());
+  absl::StatusOr<std::vector<rwn::SweepPoint>> points = rwn::ExpandSweep(*sweep);
+  if (!points.ok()) {
+    return Fail(absl::Status(points.status().code(),
+                             absl::StrCat(FLAGS_spec, ": ", points.status().message())));
+  }
+  const int total = static_cast<int>(points->size());
+  if (FLAGS_point >= 0 || gflags::GetCommandLineFlagInfoOrDie("point").is_default == false) {
+    if (FLAGS_point < 0 || FLAGS_point >= total) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--point=", FLAGS_point, "; allowed: 0 to ", total - 1, " (the sweep has ", total,
+          " points)")));
+    }
+    rwn::RunOptions options;
+    options.out = FLAGS_out;
+    options.threads = rwn::InitRuntime(FLAGS_threads);
+    options.quiet = FLAGS_quiet;
+    options.checkpoint_every = FLAGS_checkpoint_every;
+    return PrintOutcome(rwn::RunExperiment((*points)[FLAGS_point].spec, options));
+  }
+  if (FLAGS_workers < 1) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--workers=", FLAGS_workers, "; allowed: >= 1")));
+  }
+  rwn::SweepRunOptions options;
+  options.spec_path = FLAGS_spec;
+  options.out = FLAGS_out;
+  options.workers = FLAGS_workers;
+  options.cores = FLAGS_threads > 0 ? FLAGS_threads : rwn::AvailableCores();
+  options.worker_command = {self, "sweep"};
+  options.quiet = FLAGS_quiet;
+  std::fprintf(stderr, "%s: %d points, %d workers with %d threads each\n", FLAGS_spec.c_str(),
+               total, options.workers, std::max(1, options.cores / options.workers));
+  absl::StatusOr<std::vector<rwn::PointOutcome>> outcomes = rwn::RunSweep(*points, options);
+  if (!outcomes.ok()) return Fail(outcomes.status());
+  int failed = 0;
+  for (const rwn::PointOutcome& o : *outcomes) failed += o.state == rwn::PointOutcome::kFailed;
+  std::printf("%d of %d points finished, %d failed\n", total - failed, total, failed);
+  for (const rwn::PointOutcome& o : *outcomes) {
+    if (o.state == rwn::PointOutcome::kFailed) {
+      std::printf("  failed: %s: %s (log: %s/point-%d.log)\n", o.name.c_str(), o.reason.c_str(),
+                  rwn::SweepLogDir(*points, FLAGS_out).c_str(), o.index);
+    }
+  }
+  return failed > 0 ? 1 : 0;
 }
 
 int Count() {
@@ -145,6 +210,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "train") return Train();
   if (command == "count") return Count();
+  if (command == "sweep") return Sweep("/proc/self/exe");
   return Fail(absl::InvalidArgumentError(
-      absl::StrCat("unknown command '", command, "'; allowed: train, count")));
+      absl::StrCat("unknown command '", command, "'; allowed: train, sweep, count")));
 }

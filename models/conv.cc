@@ -254,6 +254,18 @@ void ConvImpl::to(torch::Device device, torch::Dtype dtype, bool non_blocking) {
   }
 }
 
+void ConvImpl::UseChannelsLast() {
+  torch::NoGradGuard no_grad;
+  for (auto& param : named_parameters(/*recurse=*/false)) {
+    param.value().set_data(param.value().data().contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  for (Part& part : parts_) {
+    if (!part.learned && part.weight.defined()) {
+      part.weight = part.weight.contiguous(at::MemoryFormat::ChannelsLast);
+    }
+  }
+}
+
 void ConvImpl::to(torch::Dtype dtype, bool non_blocking) {
   to(weight.device(), dtype, non_blocking);
 }

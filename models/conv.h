@@ -70,6 +70,8 @@ class ConvImpl : public torch::nn::Module {
   void to(torch::Device device, torch::Dtype dtype, bool non_blocking = false) override;
   void to(torch::Dtype dtype, bool non_blocking = false) override;
   void to(torch::Device device, bool non_blocking = false) override;
+  // Stores the weights (learned and fixed parts) channels-last.
+  void UseChannelsLast();
 
   at::Tensor weight;
   at::Tensor bias;

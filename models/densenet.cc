@@ -107,6 +107,31 @@ class DensenetImpl : public torch::nn::Module {
     return fc_->forward(GlobalAveragePool(torch::relu(bn_->forward(x))));
   }
 
+  // conv1, dense1, trans1, dense2, trans2, dense3, pool (the final BN, ReLU
+  // and average pooling), fc.
+  std::vector<Stage> Stages() {
+    auto self = std::static_pointer_cast<DensenetImpl>(shared_from_this());
+    std::vector<Stage> stages = {
+        {"conv1", {"conv1"}, [self](const torch::Tensor& x) { return self->conv1_->forward(x); }}};
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      const std::string dense = absl::StrCat("dense", i + 1);
+      stages.push_back({dense, {dense}, [self, i](const torch::Tensor& x) {
+                          return self->blocks_[i]->forward(x);
+                        }});
+      if (i < transitions_.size()) {
+        const std::string trans = absl::StrCat("trans", i + 1);
+        stages.push_back({trans, {trans}, [self, i](const torch::Tensor& x) {
+                            return self->transitions_[i]->forward(x);
+                          }});
+      }
+    }
+    stages.push_back({"pool", {"bn"}, [self](const torch::Tensor& x) {
+                        return GlobalAveragePool(torch::relu(self->bn_->forward(x)));
+                      }});
+    stages.push_back({"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
+    return stages;
+  }
+
  private:
   Conv conv1_{nullptr};
   std::vector<torch::nn::Sequential> blocks_;
@@ -154,6 +179,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateDensenet(const DensenetSpec& spec
     network->layers = BuildLayerTable(*model, GroupOf);
     network->module = model.ptr();
     network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    network->stages = model->Stages();
     return network;
   });
 }

@@ -118,3 +118,22 @@ at::Tensor GlobalAveragePool(const at::Tensor& x) {
 }
 
 }  // namespace rwn
+
+namespace rwn {
+
+void UseChannelsLast(Network* network) {
+  torch::NoGradGuard no_grad;
+  for (const auto& item : network->module->named_modules()) {
+    if (auto* conv = item.value()->as<ConvImpl>()) {
+      conv->UseChannelsLast();
+      continue;
+    }
+    for (auto& param : item.value()->named_parameters(/*recurse=*/false)) {
+      if (param.value().dim() == 4) {
+        param.value().set_data(param.value().data().contiguous(at::MemoryFormat::ChannelsLast));
+      }
+    }
+  }
+}
+
+}  // namespace rwn

@@ -50,14 +50,29 @@ struct ModelContext {
   uint64_t seed = 1;  // initialization seed; the same seed gives the same weights
 };
 
+// One step of a network's forward pass: composing the stages in order gives
+// `forward`. `modules` are the top-level modules whose parameters and
+// buffers the stage uses (e.g. "block2", "bn1"). Stages let training skip a
+// prefix that learns nothing (train/frozen_prefix.h).
+struct Stage {
+  std::string name;
+  std::vector<std::string> modules;
+  std::function<at::Tensor(const at::Tensor&)> run;
+};
+
 struct Network {
   std::string description;                   // e.g. "WRN-28-4"
   std::shared_ptr<torch::nn::Module> module;  // parameters, buffers, train/eval
   std::function<at::Tensor(const at::Tensor&)> forward;  // images -> logits
   std::vector<Layer> layers;                 // the layer table, forward order
+  std::vector<Stage> stages;                 // empty: the model offers none
 };
 
 using ModelRegistry = Registry<std::shared_ptr<Network>, ModelContext>;
+
+// Stores every 4-d weight of `network` channels-last (NHWC), the layout
+// oneDNN's convolutions prefer; inputs must then be channels-last too.
+void UseChannelsLast(Network* network);
 
 // Rows for every Conv2d, BatchNorm2d and Linear below `module`, in
 // registration order (models register in forward order); `group_of` maps a

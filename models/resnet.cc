@@ -87,6 +87,23 @@ class ResnetImpl : public torch::nn::Module {
     return fc_->forward(GlobalAveragePool(x));
   }
 
+  // stem (conv1, bn1, ReLU), layer1..3, pool, fc.
+  std::vector<Stage> Stages() {
+    auto self = std::static_pointer_cast<ResnetImpl>(shared_from_this());
+    std::vector<Stage> stages = {{"stem", {"conv1", "bn1"}, [self](const torch::Tensor& x) {
+                                    return torch::relu(self->bn1_->forward(self->conv1_->forward(x)));
+                                  }}};
+    for (size_t i = 0; i < stages_.size(); ++i) {
+      const std::string name = absl::StrCat("layer", i + 1);
+      stages.push_back({name, {name}, [self, i](const torch::Tensor& x) {
+                          return self->stages_[i]->forward(x);
+                        }});
+    }
+    stages.push_back({"pool", {}, [](const torch::Tensor& x) { return GlobalAveragePool(x); }});
+    stages.push_back({"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
+    return stages;
+  }
+
  private:
   Conv conv1_{nullptr};
   torch::nn::BatchNorm2d bn1_{nullptr};
@@ -120,6 +137,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateResnet(const ResnetSpec& spec,
     network->layers = BuildLayerTable(*model, GroupOf);
     network->module = model.ptr();
     network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    network->stages = model->Stages();
     return network;
   });
 }

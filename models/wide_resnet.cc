@@ -78,8 +78,23 @@ class WideResnetImpl : public torch::nn::Module {
   torch::Tensor forward(torch::Tensor x) {
     x = conv1_->forward(x);
     for (auto& stage : stages_) x = stage->forward(x);
-    x = torch::relu(bn_ ? bn_->forward(x) : x);
-    return fc_->forward(GlobalAveragePool(x));
+    return fc_->forward(Pool(x));
+  }
+
+  // conv1, block1..3, pool (the final BN, ReLU and average pooling), fc.
+  std::vector<Stage> Stages() {
+    auto self = std::static_pointer_cast<WideResnetImpl>(shared_from_this());
+    std::vector<Stage> stages = {
+        {"conv1", {"conv1"}, [self](const torch::Tensor& x) { return self->conv1_->forward(x); }}};
+    for (size_t i = 0; i < stages_.size(); ++i) {
+      const std::string name = absl::StrCat("block", i + 1);
+      stages.push_back({name, {name}, [self, i](const torch::Tensor& x) {
+                          return self->stages_[i]->forward(x);
+                        }});
+    }
+    stages.push_back({"pool", {"bn1"}, [self](const torch::Tensor& x) { return self->Pool(x); }});
+    stages.push_back({"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
+    return stages;
   }
 
  private:
@@ -87,6 +102,10 @@ class WideResnetImpl : public torch::nn::Module {
   std::vector<torch::nn::Sequential> stages_;
   torch::nn::BatchNorm2d bn_{nullptr};
   torch::nn::Linear fc_{nullptr};
+
+  torch::Tensor Pool(const torch::Tensor& x) {
+    return GlobalAveragePool(torch::relu(bn_ ? bn_->forward(x) : x));
+  }
 };
 TORCH_MODULE(WideResnet);
 
@@ -121,6 +140,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateWideResnet(const WideResnetSpec& 
     network->layers = BuildLayerTable(*model, GroupOf);
     network->module = model.ptr();
     network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    network->stages = model->Stages();
     return network;
   });
 }

@@ -22,10 +22,10 @@ expect() {
 
 spec() {  # spec FILE BODY...: writes a spec on the synthetic dataset
   cat >"$1" <<SPEC
-name: "cli/tiny"
+name: "${NAME:-cli/tiny}"
 model { wide_resnet { depth: 10 widen_factor: 1 } }
 optimizer { sgd { lr: 0.05 } }
-epochs: 1
+epochs: ${EPOCHS:-1}
 batch_size: 64
 $2
 SPEC
@@ -39,7 +39,7 @@ expect 2 malformed "malformed.pbtxt:3:24:" -- train --spec="$TMP/malformed.pbtxt
 
 # Unknown plugin: names the choices.
 spec "$TMP/unknown.pbtxt" 'dataset { cifar_twelve { } }'
-expect 2 unknown-plugin 'allowed fields: fashion_mnist, synthetic, cifar10, cifar100' -- \
+expect 2 unknown-plugin 'allowed fields: fashion_mnist, synthetic, cifar10, cifar100, tiny_imagenet' -- \
   train --spec="$TMP/unknown.pbtxt" --out="$OUT"
 
 # Missing dataset file: names the path.
@@ -52,10 +52,19 @@ spec "$TMP/fraction.pbtxt" 'dataset { synthetic { } } learn { selector { filter_
 expect 2 bad-fraction 'learn.selector[0].filter_fraction: fraction = 1.5; allowed: 0 < fraction <= 1' -- \
   train --spec="$TMP/fraction.pbtxt" --out="$OUT"
 
+# A frozen prefix needs un-augmented data.
+spec "$TMP/augmented.pbtxt" 'dataset { cifar10 { dir: "'"$TMP"'/cifar" } } cache_frozen_prefix: true'
+mkdir -p "$TMP/cifar"
+for f in data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5 test_batch; do
+  head -c 3073 /dev/zero >"$TMP/cifar/$f.bin"
+done
+expect 2 augmented-prefix "cache_frozen_prefix = true needs un-augmented data, but CIFAR-10 (5 train / 1 test images) is augmented by default; set augment: false" -- \
+  train --spec="$TMP/augmented.pbtxt" --out="$OUT"
+
 # Missing spec file, unknown flag, unknown command.
 expect 2 no-spec-file "nope.pbtxt: cannot open" -- train --spec="$TMP/nope.pbtxt" --out="$OUT"
 expect 2 unknown-flag "unknown flag --sped" -- train --sped=x
-expect 2 unknown-command "unknown command 'fly'; allowed: train, count" -- fly
+expect 2 unknown-command "unknown command 'fly'; allowed: train, sweep, count" -- fly
 
 [[ ! -e "$OUT" ]] || fail "bad input created $OUT: $(find "$OUT")"
 
@@ -71,6 +80,14 @@ grep -q '"test_top1"' "$run_dir/metrics.jsonl" || fail "metrics.jsonl lacks test
 grep -q '"learned_params":' "$run_dir/summary.json" || fail "summary.json lacks learned_params"
 grep -q '"threads":1' "$run_dir/summary.json" || fail "summary.json should record 1 thread"
 expect 0 rerun "cli/tiny already finished" -- train --spec="$TMP/good.pbtxt" --out="$OUT"
+
+# fc only with the frozen prefix computed once: the log says so, and it learns.
+NAME=cli/cached EPOCHS=5 spec "$TMP/cached.pbtxt" 'dataset { synthetic { } } learn { batchnorm: false } cache_frozen_prefix: true'
+expect 0 cached "cli/cached finished" -- train --spec="$TMP/cached.pbtxt" --out="$OUT" --threads=1
+cached_dir="$(dirname "$(find "$OUT/cli/cached" -name summary.json)")"
+grep -q "frozen prefix: 5 stages computed once" "$cached_dir/log.txt" || fail "log lacks the frozen prefix: $(cat "$cached_dir/log.txt")"
+top1="$(sed -n 's/.*"final_test_top1":\([0-9.]*\).*/\1/p' "$cached_dir/summary.json")"
+awk -v t="$top1" 'BEGIN { exit !(t > 0.5) }' || fail "fc-only cached run reached only $top1 (chance 0.25)"
 
 # rwn count: the anatomy of a network, from a spec or from --model.
 expect 0 count-model "| total " -- count --model='wide_resnet { depth: 28 widen_factor: 4 }' \

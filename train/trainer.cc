@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -23,10 +24,35 @@ int64_t CorrectTopK(const torch::Tensor& logits, const torch::Tensor& labels, in
   return top.eq(labels.unsqueeze(1)).any(1).sum().item<int64_t>();
 }
 
+// CPU autocast to bfloat16 for the guard's lifetime.
+class BFloat16Autocast {
+ public:
+  BFloat16Autocast() : was_enabled_(at::autocast::is_cpu_enabled()) {
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+  }
+  ~BFloat16Autocast() {
+    at::autocast::set_cpu_enabled(was_enabled_);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  bool was_enabled_;
+};
+
 }  // namespace
 
+torch::Tensor Forward(Network& network, torch::Tensor images, const ComputeOptions& compute) {
+  if (compute.channels_last && images.dim() == 4) {
+    images = images.contiguous(at::MemoryFormat::ChannelsLast);
+  }
+  if (!compute.bfloat16) return network.forward(images);
+  BFloat16Autocast autocast;
+  return network.forward(images).to(torch::kFloat32);
+}
+
 EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split,
-                    int64_t batch_size) {
+                    int64_t batch_size, const ComputeOptions& compute) {
   c10::InferenceMode inference;
   network.module->eval();
   BatchLoader loader(split, dataset.mean, dataset.std, batch_size, /*shuffle=*/false, 0);
@@ -34,7 +60,7 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
   double loss = 0;
   int64_t top1 = 0, top5 = 0;
   while (loader.Next(&batch)) {
-    torch::Tensor logits = network.forward(batch.images);
+    torch::Tensor logits = Forward(network, batch.images, compute);
     loss += torch::nn::functional::cross_entropy(
                 logits, batch.labels,
                 torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -66,7 +92,7 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       int64_t seen = 0, correct = 0, index = 0;
       while (batches.Next(&batch)) {
         optimizer.ZeroGrad();
-        torch::Tensor logits = network.forward(batch.images);
+        torch::Tensor logits = Forward(network, batch.images, config.compute);
         torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
         loss.backward();
         optimizer.Step(lr);
@@ -79,7 +105,7 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       }
       const double train_seconds = Seconds(start);
       const auto eval_start = std::chrono::steady_clock::now();
-      const EvalResult test = Evaluate(network, dataset, dataset.test, config.eval_batch_size);
+      const EvalResult test = Evaluate(network, dataset, dataset.test, config.eval_batch_size, config.compute);
       EpochMetrics metrics;
       metrics.set_epoch(static_cast<int32_t>(epoch + 1));
       metrics.set_lr(lr);
@@ -92,7 +118,7 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       metrics.set_images_per_second(seen / train_seconds);
       if (dataset.validation.size() > 0) {
         const EvalResult validation =
-            Evaluate(network, dataset, dataset.validation, config.eval_batch_size);
+            Evaluate(network, dataset, dataset.validation, config.eval_batch_size, config.compute);
         metrics.set_val_loss(validation.loss);
         metrics.set_val_top1(validation.top1);
         metrics.set_val_top5(validation.top5);

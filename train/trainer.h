@@ -17,12 +17,19 @@
 
 namespace rwn {
 
+// How the arithmetic runs; both are measured in bench/README.md.
+struct ComputeOptions {
+  bool channels_last = false;  // NHWC weights and inputs (call UseChannelsLast first)
+  bool bfloat16 = false;       // CPU autocast to bfloat16 for forward (and so backward)
+};
+
 struct TrainConfig {
   int64_t epochs = 1;
   int64_t batch_size = 128;
   int64_t eval_batch_size = 500;
   uint64_t seed = 1;  // data order, augmentation and dropout
   bool augment = true;  // use the dataset's default training augmentation
+  ComputeOptions compute;
   int64_t start_epoch = 0;  // > 0: resume after this many epochs (the caller
                             // restored the weights and torch's generator)
 };
@@ -36,7 +43,10 @@ struct EvalResult {
 // Loss and accuracy of `network` (in eval mode, under inference mode) on
 // `split`.
 EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split,
-                    int64_t batch_size);
+                    int64_t batch_size, const ComputeOptions& compute = {});
+
+// network.forward(images) under `compute`; logits are float32.
+at::Tensor Forward(Network& network, at::Tensor images, const ComputeOptions& compute);
 
 // Trains `network` on `dataset` from epoch `config.start_epoch` to
 // `config.epochs`; after each epoch, evaluates on the test split (and the

@@ -1,0 +1,103 @@
+#include "experiments/sweep.h"
+
+#include <regex>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace rwn {
+namespace {
+
+absl::Status Bad(const std::string& where, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
+}
+
+absl::Status CheckAxes(const SweepSpec& sweep) {
+  static const std::regex kAxisName("[A-Za-z0-9_-]+");
+  static const std::regex kLabel("[A-Za-z0-9._-]+");
+  if (!sweep.has_base()) return absl::InvalidArgumentError("no base block; a sweep needs one");
+  if (sweep.base().name().empty()) {
+    return absl::InvalidArgumentError("base.name is empty; it prefixes every point's name");
+  }
+  std::set<std::string> names;
+  for (int a = 0; a < sweep.axis_size(); ++a) {
+    const SweepAxis& axis = sweep.axis(a);
+    const std::string where = absl::StrCat("axis[", a, "]");
+    if (!std::regex_match(axis.name(), kAxisName)) {
+      return Bad(where, absl::StrCat("name = \"", axis.name(),
+                                     "\"; allowed: letters, digits, '_' and '-'"));
+    }
+    if (!names.insert(axis.name()).second) {
+      return Bad(where, absl::StrCat("a second axis named \"", axis.name(),
+                                     "\"; axis names must be unique"));
+    }
+    const std::string named = absl::StrCat("axis \"", axis.name(), "\"");
+    if (axis.value_size() == 0) return Bad(named, "has no values; give it at least one");
+    std::set<std::string> labels;
+    for (int v = 0; v < axis.value_size(); ++v) {
+      const SweepValue& value = axis.value(v);
+      const std::string at = absl::StrCat(named, " value[", v, "]");
+      if (!std::regex_match(value.label(), kLabel) || value.label() == "." ||
+          value.label() == "..") {
+        return Bad(at, absl::StrCat("label = \"", value.label(),
+                                    "\"; allowed: letters, digits, '.', '_' and '-'"));
+      }
+      if (!labels.insert(value.label()).second) {
+        return Bad(at, absl::StrCat("label \"", value.label(), "\" appears twice in the axis"));
+      }
+      if (value.patch().ByteSizeLong() == 0) {
+        return Bad(at, absl::StrCat("(\"", value.label(),
+                                    "\") has a patch that sets no field; give it one"));
+      }
+      if (value.patch().has_name() || value.patch().has_seed()) {
+        return Bad(at, absl::StrCat("(\"", value.label(),
+                                    "\") sets name or seed; the labels and seeds give those"));
+      }
+    }
+  }
+  std::set<uint64_t> seeds(sweep.seeds().begin(), sweep.seeds().end());
+  if (seeds.size() != static_cast<size_t>(sweep.seeds_size())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "seeds = [", absl::StrJoin(sweep.seeds(), ", "), "]; each seed may appear once"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<SweepPoint>> ExpandSweep(const SweepSpec& sweep) {
+  if (absl::Status status = CheckAxes(sweep); !status.ok()) return status;
+  // Odometer over the axes (last axis fastest), then over the seeds.
+  std::vector<SweepPoint> points;
+  std::vector<int> at(sweep.axis_size(), 0);
+  const std::vector<uint64_t> seeds =
+      sweep.seeds_size() > 0 ? std::vector<uint64_t>(sweep.seeds().begin(), sweep.seeds().end())
+                             : std::vector<uint64_t>{sweep.base().seed()};
+  while (true) {
+    for (uint64_t seed : seeds) {
+      SweepPoint point;
+      point.index = static_cast<int>(points.size());
+      point.sweep_name = sweep.base().name();
+      point.spec = sweep.base();
+      for (int a = 0; a < sweep.axis_size(); ++a) {
+        const SweepValue& value = sweep.axis(a).value(at[a]);
+        point.spec.MergeFrom(value.patch());
+        point.labels.push_back(value.label());
+      }
+      if (sweep.seeds_size() > 0) point.labels.push_back(absl::StrCat("seed-", seed));
+      point.spec.set_seed(seed);
+      point.spec.set_name(point.labels.empty()
+                              ? sweep.base().name()
+                              : absl::StrCat(sweep.base().name(), "/",
+                                             absl::StrJoin(point.labels, "/")));
+      points.push_back(std::move(point));
+    }
+    int a = sweep.axis_size() - 1;
+    while (a >= 0 && ++at[a] == sweep.axis(a).value_size()) at[a--] = 0;
+    if (a < 0) break;
+  }
+  return points;
+}
+
+}  // namespace rwn

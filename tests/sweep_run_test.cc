@@ -1,0 +1,84 @@
+// Running a sweep in worker processes of the real `rwn` binary: every point
+// runs, a failing point does not stop the others and says why, and finished
+// points are skipped the next time.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/files.h"
+#include "core/text_proto.h"
+#include "experiments/experiment.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_runner.h"
+
+namespace rwn {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+constexpr char kSweep[] = R"pb(
+  base {
+    name: "sweep-test"
+    model { wide_resnet { depth: 10 widen_factor: 1 } }
+    dataset { synthetic { train_size: 256 test_size: 64 } }
+    optimizer { sgd { lr: 0.05 } }
+    epochs: 1
+    batch_size: 64
+  }
+  axis {
+    name: "fraction"
+    value { label: "0.2" patch { learn { selector { filter_fraction { fraction: 0.2 } } } } }
+    value { label: "1.5" patch { learn { selector { filter_fraction { fraction: 1.5 } } } } }
+    value { label: "0.6" patch { learn { selector { filter_fraction { fraction: 0.6 } } } } }
+  }
+)pb";
+
+TEST(SweepRunTest, RunsEveryPointKeepsGoingAndSkipsFinishedOnes) {
+  const fs::path root = fs::path(std::getenv("TEST_TMPDIR")) / "sweep";
+  fs::remove_all(root);
+  fs::create_directories(root);
+  const std::string spec_path = (root / "sweep.pbtxt").string();
+  ASSERT_TRUE(WriteFileAtomically(spec_path, kSweep).ok());
+  SweepSpec sweep;
+  ASSERT_TRUE(ParseTextProto(kSweep, "sweep", &sweep).ok());
+  auto points = ExpandSweep(sweep);
+  ASSERT_TRUE(points.ok());
+
+  SweepRunOptions options;
+  options.spec_path = spec_path;
+  options.out = (root / "runs").string();
+  options.workers = 2;
+  options.cores = 2;
+  options.worker_command = {std::string(std::getenv("TEST_SRCDIR")) + "/rwn/experiments/rwn",
+                            "sweep"};
+  options.quiet = true;
+  auto first = RunSweep(*points, options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ((*first)[0].state, PointOutcome::kFinished);
+  EXPECT_EQ((*first)[2].state, PointOutcome::kFinished);
+  EXPECT_EQ((*first)[1].state, PointOutcome::kFailed);
+  EXPECT_EQ((*first)[1].name, "sweep-test/1.5");
+  EXPECT_THAT((*first)[1].reason, HasSubstr("fraction = 1.5; allowed: 0 < fraction <= 1"));
+  for (int i : {0, 2}) {
+    EXPECT_GT((*first)[i].test_top1, 0.25) << (*first)[i].name;  // chance is 0.25
+    EXPECT_TRUE(fs::exists(RunDir((*points)[i].spec, options.out) + "/summary.json"));
+  }
+  // Each worker had half the cores.
+  absl::StatusOr<std::string> summary =
+      ReadFile(RunDir((*points)[0].spec, options.out) + "/summary.json");
+  EXPECT_THAT(*summary, HasSubstr("\"threads\":1"));
+
+  auto second = RunSweep(*points, options);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)[0].state, PointOutcome::kAlreadyFinished);
+  EXPECT_EQ((*second)[2].state, PointOutcome::kAlreadyFinished);
+  EXPECT_EQ((*second)[0].test_top1, (*first)[0].test_top1);
+  EXPECT_EQ((*second)[1].state, PointOutcome::kFailed);
+}
+
+}  // namespace
+}  // namespace rwn

@@ -1,0 +1,147 @@
+#include "train/frozen_prefix.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <set>
+
+#include "core/text_proto.h"
+#include "datasets/dataset.pb.h"
+#include "models/model.pb.h"
+#include "selectors/plan.h"
+#include "selectors/selector.pb.h"
+#include "train/trainer.h"
+
+namespace rwn {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Rig {
+  std::shared_ptr<const Dataset> data;
+  std::shared_ptr<Network> network;
+  std::vector<LearnedTensor> learned;
+};
+
+Rig Make(const std::string& model, const std::string& learn) {
+  Rig r;
+  DatasetSpec data;
+  data.mutable_synthetic()->set_train_size(96);
+  data.mutable_synthetic()->set_test_size(40);
+  data.mutable_synthetic()->set_channels(3);
+  r.data = *DatasetRegistry::Global().CreateFromOneof(data, DatasetContext{});
+  ModelSpec model_spec;
+  EXPECT_TRUE(ParseTextProto(model, "model", &model_spec).ok());
+  r.network = *ModelRegistry::Global().CreateFromOneof(model_spec, ModelContext{3, 8, 8, 4, 1});
+  LearnSpec learn_spec;
+  EXPECT_TRUE(ParseTextProto(learn, "learn", &learn_spec).ok());
+  auto plan = BuildPlan(&learn_spec, *r.network, 1);
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  r.learned = *ApplyPlan(*plan, ApplyOptions{}, r.network.get());
+  return r;
+}
+
+constexpr char kWrn[] = "wide_resnet { depth: 10 widen_factor: 1 }";
+constexpr char kFcOnly[] = "batchnorm: false classifier: true";
+constexpr char kLastBlock[] = "selector { layer_group { group: 'block3' } } batchnorm: false";
+
+TEST(FrozenPrefixTest, CountsTheStagesBeforeTheFirstLearnedOne) {
+  // WRN stages: conv1, block1, block2, block3, pool, fc.
+  EXPECT_EQ(FrozenStages(*Make(kWrn, kFcOnly).network, Make(kWrn, kFcOnly).learned), 5);
+  Rig last = Make(kWrn, kLastBlock);
+  EXPECT_EQ(FrozenStages(*last.network, last.learned), 3);
+  Rig bn = Make(kWrn, "classifier: false");
+  EXPECT_EQ(FrozenStages(*bn.network, bn.learned), 1);  // conv1 has no BN
+  Rig dense = Make("densenet { depth: 10 growth_rate: 4 }", kFcOnly);
+  EXPECT_EQ(FrozenStages(*dense.network, dense.learned),
+            static_cast<int64_t>(dense.network->stages.size()) - 1);
+}
+
+// Names of every autograd node behind `loss`.
+std::multiset<std::string> GraphNodes(const torch::Tensor& loss) {
+  std::multiset<std::string> names;
+  std::vector<torch::autograd::Node*> stack = {loss.grad_fn().get()};
+  std::set<torch::autograd::Node*> seen;
+  while (!stack.empty()) {
+    torch::autograd::Node* node = stack.back();
+    stack.pop_back();
+    if (node == nullptr || !seen.insert(node).second) continue;
+    names.insert(node->name());
+    for (const auto& edge : node->next_edges()) stack.push_back(edge.function.get());
+  }
+  return names;
+}
+
+int64_t Convolutions(const std::multiset<std::string>& nodes) {
+  int64_t count = 0;
+  for (const std::string& name : nodes) count += name.find("Convolution") != std::string::npos ||
+                                                 name.find("LearnedFilters") != std::string::npos;
+  return count;
+}
+
+TEST(FrozenPrefixTest, BackwardStopsWhereLearningStarts) {
+  // WRN-10-1 has 9 convs: conv1, two per block, and the shortcuts of
+  // block2 and block3. The graph holds backward nodes only for convs from
+  // the first learned stage on: none for fc only, block3's 3 for the last
+  // block, all but conv1 when every BN learns (block1 starts with one).
+  for (auto [learn, convs] : {std::pair<const char*, int64_t>{kFcOnly, 0}, {kLastBlock, 3},
+                              {"classifier: false", 8}}) {
+    Rig r = Make(kWrn, learn);
+    r.network->module->train();
+    torch::Tensor loss = r.network->forward(torch::randn({2, 3, 8, 8})).logsumexp(1).sum();
+    EXPECT_EQ(Convolutions(GraphNodes(loss)), convs) << "learn { " << learn << " }";
+  }
+}
+
+TEST(FrozenPrefixTest, CachedFeaturesGiveTheNetworksEvalOutputs) {
+  for (const char* model : {kWrn, "resnet { depth: 8 }", "densenet { depth: 10 growth_rate: 4 }"}) {
+    for (const char* learn : {kFcOnly, kLastBlock}) {
+      Rig r = Make(model, learn);
+      auto frozen = FreezePrefix(*r.network, *r.data, r.learned, 32, int64_t{1} << 30);
+      ASSERT_TRUE(frozen.ok()) << frozen.status();
+      ASSERT_GT(frozen->stages, 0);
+      const Dataset& features = *frozen->features;
+      EXPECT_EQ(features.train.size(), 96);
+      EXPECT_TRUE(torch::equal(features.test.labels, r.data->test.labels));
+      // The prefix's batch norms saw the whole training set: 3 batches.
+      for (const auto& buffer : r.network->module->named_buffers()) {
+        if (buffer.key() == "conv1.weight" || buffer.key().find("num_batches_tracked") == std::string::npos) continue;
+        if (buffer.key().rfind("block1", 0) == 0 || buffer.key().rfind("layer1", 0) == 0 ||
+            buffer.key().rfind("dense1", 0) == 0) {
+          EXPECT_EQ(buffer.value().item<int64_t>(), 3) << buffer.key();
+        }
+      }
+      // The suffix on cached features computes what the whole network does
+      // in eval mode.
+      r.network->module->eval();
+      torch::NoGradGuard no_grad;
+      torch::Tensor images = (r.data->test.images.to(torch::kFloat) / 255 -
+                              torch::tensor(r.data->mean).view({1, 3, 1, 1}).to(torch::kFloat)) /
+                             torch::tensor(r.data->std).view({1, 3, 1, 1}).to(torch::kFloat);
+      EXPECT_TRUE(torch::allclose(frozen->suffix.forward(features.test.images),
+                                  r.network->forward(images), 1e-4, 1e-5))
+          << model << " learn { " << learn << " }";
+    }
+  }
+}
+
+TEST(FrozenPrefixTest, ErrorsNameTheLimitAndTheModel) {
+  Rig r = Make(kWrn, kFcOnly);
+  auto big = FreezePrefix(*r.network, *r.data, r.learned, 32, 1000);
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(big.status().message()),
+              HasSubstr("the features after stage pool (64 values per image) of 136 images would take"));
+  Rig vgg = Make("vgg { depth: 11 width_divisor: 16 }", kFcOnly);
+  EXPECT_THAT(std::string(FreezePrefix(*vgg.network, *vgg.data, vgg.learned, 32, 1 << 30)
+                              .status()
+                              .message()),
+              HasSubstr("does not describe its stages"));
+  Rig all = Make(kWrn, "selector { layer_group { group: 'conv1' } }");
+  auto none = FreezePrefix(*all.network, *all.data, all.learned, 32, 1 << 30);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->stages, 0);
+}
+
+}  // namespace
+}  // namespace rwn
