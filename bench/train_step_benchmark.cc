@@ -15,9 +15,8 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include <cstdio>
 #include <algorithm>
-#include <cstdlib>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
@@ -25,87 +24,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/step.h"
 #include "core/runtime.h"
-#include "core/text_proto.h"
-#include "models/model.h"
-#include "models/model.pb.h"
-#include "optim/optimizer.h"
-#include "optim/optimizer.pb.h"
-#include "selectors/plan.h"
-#include "train/trainer.h"
 
 namespace rwn {
 namespace {
 
-struct Config {
-  const char* name;
-  const char* learn;  // LearnSpec text; nullptr: everything learned
-  bool train;         // false: forward only (eval mode, inference mode)
-  ComputeOptions compute = {};
-};
-
-const Config kConfigs[] = {
-    {"all_learned", nullptr, true},
-    {"bn_only", "classifier: false", true},
-    {"fc_only", "batchnorm: false", true},
-    {"last_block", "selector { layer_group { group: 'block3' } } batchnorm: false", true},
-    {"filters10_fast", "selector { filter_fraction { fraction: 0.1 } }", true},
-    {"filters10_masked", "selector { filter_fraction { fraction: 0.1 } } dense_mask: true", true},
-    {"filters10_zeroed", "selector { filter_fraction { fraction: 0.1 } } fixed: ZERO", true},
-    {"all_learned_channels_last", nullptr, true, {true, false}},
-    {"all_learned_bf16", nullptr, true, {false, true}},
-    {"forward_only", nullptr, false},
-};
-
-const std::pair<const char*, const char*> kModels[] = {
-    {"ResNet-20", "resnet { depth: 20 }"},
-    {"WRN-16-4", "wide_resnet { depth: 16 widen_factor: 4 }"},
-    {"DenseNet-BC-40-12", "densenet { depth: 40 growth_rate: 12 }"},
-};
-
-template <class T>
-T OrDie(absl::StatusOr<T> value) {
-  if (!value.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(value.status().message()).c_str());
-    std::abort();
-  }
-  return std::move(*value);
-}
-
-void TrainStep(benchmark::State& state, const std::string& model_text, const Config& config) {
-  const int64_t batch = state.range(0);
-  ModelSpec model;
-  if (!ParseTextProto(model_text, "model", &model).ok()) std::abort();
-  auto network = OrDie(ModelRegistry::Global().CreateFromOneof(model, ModelContext{3, 32, 32, 10, 1}));
-  LearnSpec learn;
-  if (config.learn && !ParseTextProto(config.learn, "learn", &learn).ok()) std::abort();
-  LearnPlan plan = OrDie(BuildPlan(config.learn ? &learn : nullptr, *network, 1));
-  auto learned = OrDie(ApplyPlan(
-      plan, ApplyOptions{learn.fixed() == LearnSpec::ZERO, learn.dense_mask()}, network.get()));
-  OptimizerSpec sgd;
-  sgd.mutable_sgd();
-  auto optimizer = OrDie(OptimizerRegistry::Global().CreateFromOneof(sgd, OptimizerContext{learned}));
-  if (config.compute.channels_last) UseChannelsLast(network.get());
-  torch::manual_seed(1);
-  const torch::Tensor x = torch::randn({batch, 3, 32, 32});
-  const torch::Tensor y = torch::randint(10, {batch}, torch::kInt64);
-  const PlanCount count = CountPlan(plan, *network);
-  if (config.train) {
-    network->module->train();
-    for (auto _ : state) {
-      optimizer->ZeroGrad();
-      torch::Tensor loss =
-          torch::nn::functional::cross_entropy(Forward(*network, x, config.compute), y);
-      loss.backward();
-      optimizer->Step(0.1);
-    }
-  } else {
-    network->module->eval();
-    c10::InferenceMode inference;
-    for (auto _ : state) benchmark::DoNotOptimize(Forward(*network, x, config.compute));
-  }
-  state.SetItemsProcessed(state.iterations() * batch);
-  state.counters["learned_fraction"] = static_cast<double>(count.learned) / count.params;
+void Measure(benchmark::State& state, const std::string& model_text, const StepConfig& config) {
+  TrainStep step(model_text, config, state.range(0));
+  for (auto _ : state) step.Run();
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.counters["learned_fraction"] = step.learned_fraction();
 }
 
 // The console output, and the same results as Markdown tables (one per batch
@@ -142,7 +71,7 @@ class MarkdownReporter : public benchmark::ConsoleReporter {
         auto found = by_model.find(model);
         if (found == by_model.end()) continue;
         const auto& rates = found->second;
-        for (const Config& config : kConfigs) {
+        for (const StepConfig& config : StepConfigs()) {
           auto rate = rates.find(config.name);
           if (rate == rates.end()) continue;
           auto ratio = [&](const char* other, bool inverse) -> std::string {
@@ -179,12 +108,12 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  for (const auto& [model, text] : rwn::kModels) {
-    for (const rwn::Config& config : rwn::kConfigs) {
+  for (const auto& [model, text] : rwn::StepModels()) {
+    for (const rwn::StepConfig& config : rwn::StepConfigs()) {
       const std::string spec = text;
       benchmark::RegisterBenchmark(
           (std::string("train_step/") + model + "/" + config.name).c_str(),
-          [spec, config](benchmark::State& state) { rwn::TrainStep(state, spec, config); })
+          [spec, config](benchmark::State& state) { rwn::Measure(state, spec, config); })
           ->Arg(64)
           ->Arg(128)
           ->Unit(benchmark::kMillisecond)

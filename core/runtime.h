@@ -1,8 +1,12 @@
 // Process start-up that every rwn binary and test runs before the first
 // tensor exists:
 //  - glibc malloc keeps freed memory instead of mapping and page-faulting every
-//    large activation buffer afresh each step (7.6x on a conv net's training
-//    step here; the performance issue settles the allocator for good);
+//    large activation buffer afresh each step (mallopt: no mmap, no trimming).
+//    Chosen by measurement over glibc's defaults, jemalloc and tcmalloc
+//    (bench/README.md): 4.3x faster than the defaults on WRN-16-4's training
+//    step, within 6% of tcmalloc either way, and no extra library. Setting
+//    RWN_MALLOC_TUNING=off skips it (to measure, or to LD_PRELOAD another
+//    allocator);
 //  - libtorch's intra-op thread count (Debian's build defaults to 1).
 #ifndef RWN_CORE_RUNTIME_H_
 #define RWN_CORE_RUNTIME_H_

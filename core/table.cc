@@ -38,6 +38,30 @@ std::string Table::ToMarkdown() const {
   return out;
 }
 
+std::string Table::ToCsv() const {
+  auto line = [](const std::vector<std::string>& cells, size_t width) {
+    std::string out;
+    for (size_t i = 0; i < width; ++i) {
+      const std::string cell = i < cells.size() ? cells[i] : "";
+      if (i > 0) out += ',';
+      if (cell.find_first_of(",\"\n") == std::string::npos) {
+        out += cell;
+        continue;
+      }
+      out += '"';
+      for (char c : cell) {
+        if (c == '"') out += '"';
+        out += c;
+      }
+      out += '"';
+    }
+    return out + "\n";
+  };
+  std::string out = line(headers_, headers_.size());
+  for (const auto& row : rows_) out += line(row, headers_.size());
+  return out;
+}
+
 std::string WithCommas(long long value) {
   std::string digits = std::to_string(value < 0 ? -value : value);
   std::string out;

@@ -24,6 +24,10 @@ class Table {
   // The table as Markdown, every column padded to its widest cell.
   std::string ToMarkdown() const;
 
+  // The table as CSV (RFC 4180: cells with a comma, quote or newline are
+  // quoted).
+  std::string ToCsv() const;
+
  private:
   std::vector<std::string> headers_;
   std::vector<Align> align_;

@@ -84,6 +84,7 @@ absl::Status Positive(const char* field, int64_t value) {
 struct Prepared {
   std::shared_ptr<const Dataset> dataset;
   std::shared_ptr<Network> network;
+  LearnPlan plan;
   PlanCount count;
   std::unique_ptr<Optimizer> optimizer;
   std::unique_ptr<Schedule> schedule;
@@ -109,6 +110,7 @@ absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec) {
   run.network = *network;
   auto plan = BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, *run.network, spec.seed());
   if (!plan.ok()) return prefixed("learn", plan.status());
+  run.plan = *plan;
   run.count = CountPlan(*plan, *run.network);
   const Augmentation& augmentation = run.dataset->augmentation;
   if (spec.cache_frozen_prefix() && spec.augment() &&
@@ -304,6 +306,30 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
   summary.set_threads(options.threads);
   RETURN_IF_ERROR(WriteFileAtomically(summary_path, ToJson(summary) + "\n"));
   return outcome;
+}
+
+absl::StatusOr<LoadedRun> LoadRun(const std::string& dir) {
+  const std::string spec_path = dir + "/spec.pbtxt";
+  ASSIGN_OR_RETURN(ExperimentSpec spec, ParseTextProtoFile<ExperimentSpec>(spec_path));
+  const std::string checkpoint_path = dir + "/checkpoint.rwn";
+  if (!fs::exists(checkpoint_path)) {
+    return absl::NotFoundError(absl::StrCat(checkpoint_path,
+                                            ": missing; is this a run folder with a trained epoch?"));
+  }
+  ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(checkpoint_path));
+  ASSIGN_OR_RETURN(Prepared run, Prepare(spec));
+  if (checkpoint.init_checksum() != InitChecksum(*run.network)) {
+    return absl::DataLossError(absl::StrCat(
+        checkpoint_path, ": the fixed weights regenerated from ", spec_path,
+        " are not the ones it was trained with"));
+  }
+  RETURN_IF_ERROR(RestoreCheckpoint(checkpoint, run.network.get(), run.optimizer.get()));
+  LoadedRun loaded;
+  loaded.spec = spec;
+  loaded.network = run.network;
+  loaded.plan = run.plan;
+  loaded.epochs = checkpoint.epoch();
+  return loaded;
 }
 
 absl::StatusOr<RunOutcome> RunExperimentFile(const std::string& path, const RunOptions& options) {

@@ -19,10 +19,13 @@
 #ifndef RWN_EXPERIMENTS_EXPERIMENT_H_
 #define RWN_EXPERIMENTS_EXPERIMENT_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "experiments/experiment.pb.h"
+#include "models/model.h"
+#include "selectors/selector.h"
 #include "train/metrics.pb.h"
 
 namespace rwn {
@@ -50,6 +53,17 @@ absl::Status ValidateSpec(const ExperimentSpec& spec);
 
 // Trains `spec` (or reads its finished run) under `options.out`.
 absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options);
+
+struct LoadedRun {
+  ExperimentSpec spec;
+  std::shared_ptr<Network> network;  // fixed weights regenerated, learned ones restored
+  LearnPlan plan;
+  int epochs = 0;  // epochs the checkpoint had completed
+};
+
+// Rebuilds the network of run folder `dir` from its spec and seed and restores
+// its checkpoint's learned weights (after checking the fixed-weight checksum).
+absl::StatusOr<LoadedRun> LoadRun(const std::string& dir);
 
 // Parses `path` and runs it.
 absl::StatusOr<RunOutcome> RunExperimentFile(const std::string& path, const RunOptions& options);

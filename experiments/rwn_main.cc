@@ -3,6 +3,8 @@
 //   rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]
 //             [--checkpoint_every=1] [--restart]
 //   rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N] [--point=K]
+//   rwn report --runs=DIR --out=DIR
+//   rwn weights --run=DIR
 //   rwn count --spec=F.pbtxt | --model='...' [--input=CxHxW --classes=N]
 //
 // Exit codes: 0 done (or already finished), 2 bad input (spec, flags, data
@@ -13,12 +15,16 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/exit_code.h"
+#include "core/files.h"
 #include "core/text_proto.h"
 #include "experiments/count.h"
 #include "core/runtime.h"
 #include "experiments/experiment.h"
+#include "experiments/report.h"
 #include "experiments/sweep.h"
+#include "experiments/weights.h"
 #include "experiments/sweep_runner.h"
 
 DEFINE_string(spec, "", "experiment spec (.pbtxt) to train");
@@ -29,6 +35,8 @@ DEFINE_int32(checkpoint_every, 1, "train: epochs between checkpoints; 0 = only a
 DEFINE_bool(restart, false, "train: discard the spec's run folder (finished or not) and start afresh");
 DEFINE_int32(workers, 1, "sweep: points run at once, each in its own process");
 DEFINE_int32(point, -1, "sweep: run only this point (0-based), in this process");
+DEFINE_string(runs, "", "report: the folder of run folders to read");
+DEFINE_string(run, "", "weights: a run folder");
 DEFINE_string(model, "", "count: a ModelSpec in text format, e.g. 'wide_resnet { depth: 28 }'");
 DEFINE_string(input, "", "count: input shape CxHxW, e.g. 3x32x32 (default: the spec's dataset)");
 DEFINE_int32(classes, 0, "count: number of classes (with --input)");
@@ -49,6 +57,12 @@ constexpr char kUsage[] =
     "      processes that share the cores; finished points are skipped,\n"
     "      unfinished ones resume, a failing point does not stop the others.\n"
     "      --point=K runs point K alone in this process.\n"
+    "  rwn report --runs=DIR --out=DIR\n"
+    "      tables (Markdown, CSV; mean +- std over seeds) and PNG figures of\n"
+    "      the finished runs under --runs.\n"
+    "  rwn weights --run=DIR\n"
+    "      per conv layer of a trained run: learned and fixed weights, their\n"
+    "      mean |w| and variance (also written to DIR/weights.csv).\n"
     "  rwn count --spec=F.pbtxt [--input=CxHxW --classes=N]\n"
     "  rwn count --model='wide_resnet { depth: 28 }' --input=3x32x32 --classes=10\n"
     "      prints parameters, learned and fixed per layer and group, and totals.\n";
@@ -70,7 +84,7 @@ absl::Status CheckFlagsKnown(int argc, char** argv) {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown flag --", name,
         "; allowed: --spec, --out, --threads, --quiet, --checkpoint_every, --restart, --workers, "
-        "--point, --model, --input, --classes (and --help)"));
+        "--point, --runs, --run, --model, --input, --classes (and --help)"));
   }
   return absl::OkStatus();
 }
@@ -159,6 +173,40 @@ int Sweep(const char* self) {
   return failed > 0 ? 1 : 0;
 }
 
+int Report() {
+  if (FLAGS_runs.empty() || gflags::GetCommandLineFlagInfoOrDie("out").is_default) {
+    return Fail(absl::InvalidArgumentError("report needs --runs=DIR and --out=DIR"));
+  }
+  int unfinished = 0;
+  absl::StatusOr<std::vector<rwn::RunRecord>> runs = rwn::ReadRuns(FLAGS_runs, &unfinished);
+  if (!runs.ok()) return Fail(runs.status());
+  if (runs->empty()) {
+    return Fail(absl::NotFoundError(absl::StrCat(FLAGS_runs, ": no finished runs (", unfinished,
+                                                 " unfinished)")));
+  }
+  absl::StatusOr<std::vector<std::string>> written = rwn::WriteReport(*runs, FLAGS_out);
+  if (!written.ok()) return Fail(written.status());
+  std::printf("%zu finished runs (%d unfinished skipped) -> %s: %s\n", runs->size(), unfinished,
+              FLAGS_out.c_str(), absl::StrJoin(*written, ", ").c_str());
+  return 0;
+}
+
+int Weights() {
+  rwn::InitRuntime(FLAGS_threads);
+  if (FLAGS_run.empty()) return Fail(absl::InvalidArgumentError("weights needs --run=DIR"));
+  absl::StatusOr<rwn::LoadedRun> run = rwn::LoadRun(FLAGS_run);
+  if (!run.ok()) return Fail(run.status());
+  const std::vector<rwn::LayerWeights> rows = rwn::AnalyzeWeights(*run);
+  if (absl::Status written =
+          rwn::WriteFileAtomically(FLAGS_run + "/weights.csv", rwn::WeightsCsv(rows));
+      !written.ok()) {
+    return Fail(written);
+  }
+  std::printf("%s after %d epochs\n%s", run->spec.name().c_str(), run->epochs,
+              rwn::WeightsMarkdown(rows).c_str());
+  return 0;
+}
+
 int Count() {
   rwn::InitRuntime(FLAGS_threads);
   rwn::ExperimentSpec spec;
@@ -211,6 +259,8 @@ int main(int argc, char** argv) {
   if (command == "train") return Train();
   if (command == "count") return Count();
   if (command == "sweep") return Sweep("/proc/self/exe");
-  return Fail(absl::InvalidArgumentError(
-      absl::StrCat("unknown command '", command, "'; allowed: train, sweep, count")));
+  if (command == "report") return Report();
+  if (command == "weights") return Weights();
+  return Fail(absl::InvalidArgumentError(absl::StrCat(
+      "unknown command '", command, "'; allowed: train, sweep, report, weights, count")));
 }

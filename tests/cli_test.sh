@@ -64,7 +64,7 @@ expect 2 augmented-prefix "cache_frozen_prefix = true needs un-augmented data, b
 # Missing spec file, unknown flag, unknown command.
 expect 2 no-spec-file "nope.pbtxt: cannot open" -- train --spec="$TMP/nope.pbtxt" --out="$OUT"
 expect 2 unknown-flag "unknown flag --sped" -- train --sped=x
-expect 2 unknown-command "unknown command 'fly'; allowed: train, sweep, count" -- fly
+expect 2 unknown-command "unknown command 'fly'; allowed: train, sweep, report, weights, count" -- fly
 
 [[ ! -e "$OUT" ]] || fail "bad input created $OUT: $(find "$OUT")"
 

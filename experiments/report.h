@@ -1,0 +1,71 @@
+// `rwn report`: tables and figures from a folder of run folders.
+//
+// Every finished run under the folder (a run folder with summary.json) is
+// read. Runs whose names differ only in a last "seed-N" part are one point,
+// reported as mean +- std over its seeds. Written to the output folder:
+//   runs.csv                  one row per run
+//   points.md, points.csv     one row per point
+//   <sweep>.md, <sweep>.csv   per sweep (first part of the names): rows are
+//                             the points' last label, columns the labels
+//                             before it (the layout of the paper's Table 1)
+//   <sweep>_fraction.png      test accuracy against the fraction of
+//                             parameters learned, one line per model and
+//                             fixed-weight kind (random or zero), with each
+//                             model's all-learned accuracy as a dashed line
+//                             (Figures 1, 4, 5)
+//   <sweep>_params.png        test accuracy against log10 of the learned
+//                             parameters with a least-squares line and its
+//                             slope per model (Figure 3)
+// Figures are drawn with gnuplot (Debian gnuplot-nox).
+#ifndef RWN_EXPERIMENTS_REPORT_H_
+#define RWN_EXPERIMENTS_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "experiments/experiment.pb.h"
+#include "train/metrics.pb.h"
+
+namespace rwn {
+
+struct RunRecord {
+  std::string dir;
+  ExperimentSpec spec;
+  RunSummary summary;
+};
+
+// The finished runs below `root`, sorted by name; unfinished ones are counted
+// in `unfinished` if given.
+absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished = nullptr);
+
+struct Stat {
+  double mean = 0, std = 0;  // std: sample standard deviation (0 for one run)
+  int n = 0;
+};
+Stat Summarize(const std::vector<double>& values);
+// "84.12 +- 0.31" (percent) or "84.12" for one run.
+std::string FormatPercent(const Stat& stat);
+
+struct Point {
+  std::string name;                 // the runs' name without "/seed-N"
+  std::vector<std::string> labels;  // name parts after the first
+  std::string model, dataset;
+  int64_t params = 0, learned = 0;
+  Stat final_top1, best_top1;
+  double fraction = 1;   // learned / params
+  std::string fixed;     // "random" or "zero"
+  bool all_learned = false;  // no learn block
+};
+
+// Groups runs into points, in name order.
+std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs);
+
+// Writes every table and figure for `runs` into `out`. Returns the written
+// file names.
+absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord>& runs,
+                                                     const std::string& out);
+
+}  // namespace rwn
+
+#endif  // RWN_EXPERIMENTS_REPORT_H_
