@@ -6,9 +6,12 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <map>
 
 #include "core/text_proto.h"
+#include "absl/strings/str_cat.h"
 #include "experiments/experiment.h"
+#include "experiments/sweep.h"
 #include "models/model.h"
 #include "optim/optimizer.h"
 #include "selectors/plan.h"
@@ -19,17 +22,24 @@ namespace {
 std::vector<std::string> SpecFiles() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator("experiments")) {
-    if (entry.path().extension() == ".pbtxt") files.push_back(entry.path().string());
+    if (entry.path().extension() == ".pbtxt" &&
+        entry.path().parent_path().filename() != "paper") {
+      files.push_back(entry.path().string());
+    }
   }
   std::sort(files.begin(), files.end());
   return files;
 }
 
 ModelContext ContextFor(const ExperimentSpec& spec) {
-  if (spec.dataset().has_synthetic()) {
-    const auto& s = spec.dataset().synthetic();
+  const DatasetSpec& data = spec.dataset();
+  if (data.has_synthetic()) {
+    const auto& s = data.synthetic();
     return ModelContext{s.channels(), s.size(), s.size(), s.num_classes(), spec.seed()};
   }
+  if (data.has_cifar10()) return ModelContext{3, 32, 32, 10, spec.seed()};
+  if (data.has_cifar100()) return ModelContext{3, 32, 32, 100, spec.seed()};
+  if (data.has_tiny_imagenet()) return ModelContext{3, 64, 64, 200, spec.seed()};
   return ModelContext{1, 28, 28, 10, spec.seed()};  // Fashion-MNIST
 }
 
@@ -85,6 +95,46 @@ TEST(SpecsTest, BadNamesAndSizesAreRefused) {
   spec->set_epochs(1);
   spec->clear_optimizer();
   EXPECT_EQ(ValidateSpec(*spec).message(), "no optimizer block; a spec needs one");
+}
+
+// The paper's sweeps (experiments/paper/): every point validates, and its
+// model and learn plan build and learn something. Networks are built once
+// per model and input shape.
+TEST(SpecsTest, EveryPaperSweepPointBuilds) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator("experiments/paper")) {
+    files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 4u);
+  std::map<std::string, std::shared_ptr<Network>> networks;
+  int points_checked = 0;
+  for (const std::string& file : files) {
+    SCOPED_TRACE(file);
+    auto sweep = ParseTextProtoFile<SweepSpec>(file);
+    ASSERT_TRUE(sweep.ok()) << sweep.status();
+    auto points = ExpandSweep(*sweep);
+    ASSERT_TRUE(points.ok()) << points.status();
+    EXPECT_THAT(file, ::testing::AnyOf(::testing::HasSubstr(".paper.pbtxt"), ::testing::HasSubstr(".cpu.pbtxt")));
+    for (const SweepPoint& point : *points) {
+      SCOPED_TRACE(point.spec.name());
+      ASSERT_TRUE(ValidateSpec(point.spec).ok()) << ValidateSpec(point.spec);
+      const ModelContext context = ContextFor(point.spec);
+      const std::string key = absl::StrCat(PrintTextProto(point.spec.model()), context.channels,
+                                           "x", context.height, "/", context.num_classes);
+      if (!networks.count(key)) {
+        auto network = ModelRegistry::Global().CreateFromOneof(point.spec.model(), context);
+        ASSERT_TRUE(network.ok()) << network.status();
+        networks[key] = *network;
+      }
+      auto plan = BuildPlan(point.spec.has_learn() ? &point.spec.learn() : nullptr,
+                            *networks[key], point.spec.seed());
+      ASSERT_TRUE(plan.ok()) << plan.status();
+      EXPECT_GT(CountPlan(*plan, *networks[key]).learned, 0);
+      ++points_checked;
+    }
+  }
+  EXPECT_GT(points_checked, 100);
 }
 
 }  // namespace

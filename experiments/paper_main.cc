@@ -1,0 +1,110 @@
+// The paper's experiments as `bazel run` targets: each target runs one sweep
+// of experiments/paper/ (<experiment>.paper.pbtxt, or <experiment>.cpu.pbtxt
+// with --scale=cpu) through `rwn sweep`'s workers, then writes its report.
+//
+//   bazel run //experiments:fig1_fractions -- --scale=cpu --out=runs --workers=1
+//   bazel run //experiments:table1_layers -- --data_root=/data
+//
+// Paper-scale specs name their data as DATA_ROOT/...; --data_root replaces
+// DATA_ROOT. Relative paths are taken from the folder `bazel run` was started
+// in. Runs go to <out>/<sweep name>/..., the report to
+// <out>/reports/<sweep name>/.
+#include <gflags/gflags.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "core/exit_code.h"
+#include "core/files.h"
+#include "core/runtime.h"
+#include "core/text_proto.h"
+#include "experiments/report.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_runner.h"
+
+DEFINE_string(experiment, "", "which sweep of experiments/paper/ (set by the bazel target)");
+DEFINE_string(scale, "paper", "paper: the paper's grid and data; cpu: the same grid on Fashion-MNIST with small models");
+DEFINE_string(data_root, "/data", "folder holding cifar-10-batches-bin, cifar-100-binary, tiny-imagenet-200");
+DEFINE_string(out, "runs", "folder of the run folders");
+DEFINE_int32(workers, 1, "points run at once");
+DEFINE_int32(threads, 0, "cores to use in all; 0 = every core");
+
+namespace {
+
+namespace fs = std::filesystem;
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "%s: %s\n", FLAGS_experiment.c_str(), std::string(status.message()).c_str());
+  return rwn::ExitCodeFor(status);
+}
+
+// A path as the user meant it: relative to where `bazel run` was started.
+std::string UserPath(const std::string& path) {
+  const char* start = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (fs::path(path).is_absolute() || start == nullptr) return fs::absolute(path).string();
+  return (fs::path(start) / path).string();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int cores = rwn::InitRuntime(/*threads=*/0);
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  if (FLAGS_scale != "paper" && FLAGS_scale != "cpu") {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--scale=", FLAGS_scale, "; allowed: paper, cpu")));
+  }
+  const std::string spec_path =
+      absl::StrCat("experiments/paper/", FLAGS_experiment, ".", FLAGS_scale, ".pbtxt");
+  absl::StatusOr<std::string> text = rwn::ReadFile(spec_path);
+  if (!text.ok()) return Fail(text.status());
+  const std::string resolved_text =
+      absl::StrReplaceAll(*text, {{"DATA_ROOT", UserPath(FLAGS_data_root)}});
+  rwn::SweepSpec sweep;
+  if (absl::Status parsed = rwn::ParseTextProto(resolved_text, spec_path, &sweep); !parsed.ok()) {
+    return Fail(parsed);
+  }
+  absl::StatusOr<std::vector<rwn::SweepPoint>> points = rwn::ExpandSweep(sweep);
+  if (!points.ok()) return Fail(points.status());
+  const std::string out = UserPath(FLAGS_out);
+  // The workers read the resolved sweep from the run folder's side.
+  const std::string resolved = absl::StrCat(out, "/.sweep/", sweep.base().name(), ".pbtxt");
+  std::error_code error;
+  fs::create_directories(fs::path(resolved).parent_path(), error);
+  if (absl::Status written = rwn::WriteFileAtomically(resolved, resolved_text); !written.ok()) {
+    return Fail(written);
+  }
+  rwn::SweepRunOptions options;
+  options.spec_path = resolved;
+  options.out = out;
+  options.workers = std::max(1, FLAGS_workers);
+  options.cores = FLAGS_threads > 0 ? FLAGS_threads : cores;
+  options.worker_command = {fs::absolute("experiments/rwn").string(), "sweep"};
+  std::fprintf(stderr, "%s (%s scale): %zu points, %d workers; runs in %s\n",
+               FLAGS_experiment.c_str(), FLAGS_scale.c_str(), points->size(), options.workers,
+               out.c_str());
+  absl::StatusOr<std::vector<rwn::PointOutcome>> outcomes = rwn::RunSweep(*points, options);
+  if (!outcomes.ok()) return Fail(outcomes.status());
+  int failed = 0;
+  for (const rwn::PointOutcome& o : *outcomes) {
+    if (o.state != rwn::PointOutcome::kFailed) continue;
+    ++failed;
+    std::printf("failed: %s: %s\n", o.name.c_str(), o.reason.c_str());
+  }
+  absl::StatusOr<std::vector<rwn::RunRecord>> runs =
+      rwn::ReadRuns(absl::StrCat(out, "/", sweep.base().name()));
+  if (runs.ok() && !runs->empty()) {
+    const std::string report = absl::StrCat(out, "/reports/", sweep.base().name());
+    absl::StatusOr<std::vector<std::string>> written = rwn::WriteReport(*runs, report);
+    if (!written.ok()) return Fail(written.status());
+    std::printf("report: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
+  }
+  std::printf("%zu of %zu points finished, %d failed\n", points->size() - failed, points->size(),
+              failed);
+  return failed > 0 ? 1 : 0;
+}
