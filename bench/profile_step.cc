@@ -50,7 +50,7 @@ std::map<std::string, double> SelfTimes(const profiler::thread_event_lists& list
 void Profile(const std::string& model, const std::string& text, const StepConfig& config,
              int64_t batch) {
   TrainStep step(text, config, batch);
-  for (int i = 0; i < 5; ++i) step.Run();  // warm-up
+  for (int i = 0; i < 20; ++i) step.Run();  // warm-up: a fresh process is slow for its first steps
   const int steps = 3;
   profiler::enableProfilerLegacy(
       torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));

@@ -81,22 +81,11 @@ class Adam : public Optimizer {
 
 absl::StatusOr<std::unique_ptr<Optimizer>> CreateAdam(const AdamSpec& spec,
                                                       const OptimizerContext& context) {
-  if (!(spec.lr() > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("lr = ", spec.lr(), "; allowed: > 0"));
-  }
-  for (auto [name, beta] : {std::pair<const char*, double>{"beta1", spec.beta1()},
-                            {"beta2", spec.beta2()}}) {
-    if (!(beta >= 0 && beta < 1)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, " = ", beta, "; allowed: 0 <= ", name, " < 1"));
-    }
-  }
-  if (!(spec.eps() > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("eps = ", spec.eps(), "; allowed: > 0"));
-  }
-  if (!(spec.weight_decay() >= 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("weight_decay = ", spec.weight_decay(), "; allowed: >= 0"));
+  for (absl::Status status :
+       {CheckPositive("lr", spec.lr()), CheckBelowOne("beta1", spec.beta1()),
+        CheckBelowOne("beta2", spec.beta2()), CheckPositive("eps", spec.eps()),
+        CheckNonNegative("weight_decay", spec.weight_decay())}) {
+    if (!status.ok()) return status;
   }
   return GuardTorch("adam", [&]() -> absl::StatusOr<std::unique_ptr<Optimizer>> {
     return std::unique_ptr<Optimizer>(new Adam(spec, context.params));

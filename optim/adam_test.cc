@@ -4,6 +4,7 @@
 
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
+#include "optim/testing.h"
 
 namespace rwn {
 namespace {
@@ -11,9 +12,7 @@ namespace {
 std::unique_ptr<Optimizer> MakeAdam(const AdamSpec& adam, std::vector<LearnedTensor> params) {
   OptimizerSpec spec;
   *spec.mutable_adam() = adam;
-  auto made = OptimizerRegistry::Global().CreateFromOneof(spec, OptimizerContext{params});
-  EXPECT_TRUE(made.ok()) << made.status();
-  return std::move(*made);
+  return MakeOptimizer(spec, std::move(params));
 }
 
 torch::Tensor Gradient(int step) {

@@ -32,4 +32,20 @@ absl::Status AssignState(const std::vector<StateTensor>& state,
   return absl::OkStatus();
 }
 
+absl::Status CheckPositive(const char* name, double value) {
+  if (value > 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(name, " = ", value, "; allowed: > 0"));
+}
+
+absl::Status CheckNonNegative(const char* name, double value) {
+  if (value >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(name, " = ", value, "; allowed: >= 0"));
+}
+
+absl::Status CheckBelowOne(const char* name, double value, bool zero_allowed) {
+  if ((zero_allowed ? value >= 0 : value > 0) && value < 1) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(name, " = ", value, "; allowed: 0 ",
+                                                 zero_allowed ? "<=" : "<", " ", name, " < 1"));
+}
+
 }  // namespace rwn

@@ -74,6 +74,13 @@ struct StateSlot {
 absl::Status AssignState(const std::vector<StateTensor>& state,
                          const std::map<std::string, StateSlot>& slots);
 
+// Option checks shared by the optimizer factories; each error names the
+// option, its value and what is allowed.
+absl::Status CheckPositive(const char* name, double value);     // value > 0
+absl::Status CheckNonNegative(const char* name, double value);  // value >= 0
+// 0 <= value < 1, or 0 < value < 1 when `zero_allowed` is false.
+absl::Status CheckBelowOne(const char* name, double value, bool zero_allowed = true);
+
 struct OptimizerContext {
   std::vector<LearnedTensor> params;
 };

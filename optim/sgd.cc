@@ -81,20 +81,11 @@ class Sgd : public Optimizer {
 
 absl::StatusOr<std::unique_ptr<Optimizer>> CreateSgd(const SgdSpec& spec,
                                                      const OptimizerContext& context) {
-  if (!(spec.lr() > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("lr = ", spec.lr(), "; allowed: > 0"));
-  }
-  if (!(spec.momentum() >= 0 && spec.momentum() < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("momentum = ", spec.momentum(), "; allowed: 0 <= momentum < 1"));
-  }
-  if (!(spec.weight_decay() >= 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("weight_decay = ", spec.weight_decay(), "; allowed: >= 0"));
-  }
-  if (!(spec.dampening() >= 0 && spec.dampening() < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dampening = ", spec.dampening(), "; allowed: 0 <= dampening < 1"));
+  for (absl::Status status :
+       {CheckPositive("lr", spec.lr()), CheckBelowOne("momentum", spec.momentum()),
+        CheckNonNegative("weight_decay", spec.weight_decay()),
+        CheckBelowOne("dampening", spec.dampening())}) {
+    if (!status.ok()) return status;
   }
   if (spec.nesterov() && (spec.momentum() == 0 || spec.dampening() != 0)) {
     return absl::InvalidArgumentError(

@@ -6,15 +6,10 @@
 
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
+#include "optim/testing.h"
 
 namespace rwn {
 namespace {
-
-std::unique_ptr<Optimizer> Make(const OptimizerSpec& spec, std::vector<LearnedTensor> params) {
-  auto made = OptimizerRegistry::Global().CreateFromOneof(spec, OptimizerContext{params});
-  EXPECT_TRUE(made.ok()) << made.status();
-  return std::move(*made);
-}
 
 struct Params {
   torch::Tensor a, b, mask;
@@ -43,7 +38,7 @@ TEST_P(StateTest, ALoadedStateContinuesExactly) {
   OptimizerSpec spec;
   spec.GetReflection()->MutableMessage(&spec, spec.GetDescriptor()->FindFieldByName(GetParam()));
   Params original = MakeParams();
-  auto first = Make(spec, original.learned());
+  auto first = MakeOptimizer(spec, original.learned());
   Steps(*first, original, 0, 3);
 
   Params copy = MakeParams();
@@ -52,7 +47,7 @@ TEST_P(StateTest, ALoadedStateContinuesExactly) {
     copy.a.copy_(original.a);
     copy.b.copy_(original.b);
   }
-  auto second = Make(spec, copy.learned());
+  auto second = MakeOptimizer(spec, copy.learned());
   std::vector<StateTensor> state = first->State();
   ASSERT_FALSE(state.empty());
   for (const StateTensor& entry : state) {
@@ -71,7 +66,7 @@ TEST_P(StateTest, AMismatchedStateIsRefused) {
   OptimizerSpec spec;
   spec.GetReflection()->MutableMessage(&spec, spec.GetDescriptor()->FindFieldByName(GetParam()));
   Params p = MakeParams();
-  auto optimizer = Make(spec, p.learned());
+  auto optimizer = MakeOptimizer(spec, p.learned());
   Steps(*optimizer, p, 0, 1);
   std::vector<StateTensor> state = optimizer->State();
   state.back().tensor = torch::zeros({7});

@@ -163,24 +163,15 @@ class YellowFin : public Optimizer {
 
 absl::StatusOr<std::unique_ptr<Optimizer>> CreateYellowFin(const YellowFinSpec& spec,
                                                            const OptimizerContext& context) {
-  if (!(spec.lr() > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("lr = ", spec.lr(), "; allowed: > 0"));
-  }
-  if (!(spec.momentum() >= 0 && spec.momentum() < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("momentum = ", spec.momentum(), "; allowed: 0 <= momentum < 1"));
-  }
-  if (!(spec.beta() > 0 && spec.beta() < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("beta = ", spec.beta(), "; allowed: 0 < beta < 1"));
+  for (absl::Status status :
+       {CheckPositive("lr", spec.lr()), CheckBelowOne("momentum", spec.momentum()),
+        CheckBelowOne("beta", spec.beta(), /*zero_allowed=*/false),
+        CheckNonNegative("weight_decay", spec.weight_decay())}) {
+    if (!status.ok()) return status;
   }
   if (spec.curvature_window() < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "curvature_window = ", spec.curvature_window(), "; allowed: >= 1"));
-  }
-  if (!(spec.weight_decay() >= 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("weight_decay = ", spec.weight_decay(), "; allowed: >= 0"));
   }
   return GuardTorch("yellowfin", [&]() -> absl::StatusOr<std::unique_ptr<Optimizer>> {
     return std::unique_ptr<Optimizer>(new YellowFin(spec, context.params));

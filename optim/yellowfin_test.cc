@@ -4,22 +4,17 @@
 
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
+#include "optim/testing.h"
 
 namespace rwn {
 namespace {
-
-std::unique_ptr<Optimizer> Make(const OptimizerSpec& spec, std::vector<LearnedTensor> params) {
-  auto made = OptimizerRegistry::Global().CreateFromOneof(spec, OptimizerContext{params});
-  EXPECT_TRUE(made.ok()) << made.status();
-  return std::move(*made);
-}
 
 // f(w) = 1/2 sum_i lambda_i w_i^2 with curvatures from 0.01 to 10
 // (condition number 1000), from w = 1; returns f after `steps` steps.
 double MinimizeQuadratic(const OptimizerSpec& spec, int steps) {
   torch::Tensor lambda = torch::logspace(-2, 1, 50, 10, torch::kFloat64);
   torch::Tensor w = torch::ones({50}, torch::kFloat64).requires_grad_();
-  auto optimizer = Make(spec, {{"w", w, {}}});
+  auto optimizer = MakeOptimizer(spec, {{"w", w, {}}});
   for (int step = 0; step < steps; ++step) {
     w.mutable_grad() = lambda * w.detach();
     optimizer->Step(optimizer->base_lr());
@@ -50,7 +45,7 @@ TEST(YellowFinTest, MaskedEntriesNeverMove) {
   mask.narrow(0, 1, 2).fill_(true);
   OptimizerSpec spec;
   spec.mutable_yellowfin()->set_weight_decay(0.1);
-  auto optimizer = Make(spec, {{"w", w, mask}});
+  auto optimizer = MakeOptimizer(spec, {{"w", w, mask}});
   for (int step = 0; step < 5; ++step) {
     w.mutable_grad() = torch::randn({6, 4});
     optimizer->Step(0.1);
@@ -65,7 +60,7 @@ TEST(YellowFinTest, TheScheduleScalesTheTunedRate) {
     torch::Tensor w = torch::ones({4}, torch::kFloat64).requires_grad_();
     OptimizerSpec spec;
     spec.mutable_yellowfin();
-    auto optimizer = Make(spec, {{"w", w, {}}});
+    auto optimizer = MakeOptimizer(spec, {{"w", w, {}}});
     w.mutable_grad() = torch::tensor({1.0, -2.0, 3.0, 0.5}, torch::kFloat64);
     optimizer->Step(optimizer->base_lr() * factor);
     moves.push_back((w - 1).detach());
