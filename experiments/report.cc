@@ -86,7 +86,7 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
   }
   if (lines.empty()) return absl::OkStatus();
   std::string script = absl::StrCat(
-      "set terminal pngcairo size 900,600 font 'Sans,11'\nset output ",
+      "set terminal pngcairo noenhanced size 900,600 font 'Sans,11'\nset output ",
       Quote((fs::path(out) / (sweep + "_fraction.png")).string()), "\n",
       "set title ", Quote(absl::StrCat(sweep, ": test accuracy against the fraction of weights learned")),
       "\nset xlabel 'fraction of parameters learned (log scale)'\n"
@@ -130,30 +130,32 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
     }
   }
   if (by_model.empty()) return absl::OkStatus();
-  std::string data, fits;
+  std::string data;
   std::vector<std::string> plots;
   int index = 0;
   for (const auto& [model, xy] : by_model) {
     for (auto [x, y] : xy) absl::StrAppend(&data, x, " ", y, "\n");
     absl::StrAppend(&data, "\n\n");
-    plots.push_back(absl::StrCat("data index ", index, " with points pointtype 7 title ",
+    plots.push_back(absl::StrCat("data index ", index++, " with points pointtype 7 title ",
                                  Quote(model)));
     if (xy.size() >= 2) {
+      // The fitted line over the model's own range of x.
       auto [a, b] = Fit(xy);
-      absl::StrAppend(&fits, "f", index, "(x) = ", a, " + ", b, " * x\n");
-      plots.push_back(absl::StrCat("f", index, "(x) with lines title ",
+      double low = xy[0].first, high = xy[0].first;
+      for (auto [x, y] : xy) low = std::min(low, x), high = std::max(high, x);
+      absl::StrAppend(&data, low, " ", a + b * low, "\n", high, " ", a + b * high, "\n\n\n");
+      plots.push_back(absl::StrCat("data index ", index++, " with lines title ",
                                    Quote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
     }
-    ++index;
   }
   const std::string data_path = (fs::path(out) / (sweep + "_params.dat")).string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
   const std::string script = absl::StrCat(
-      "set terminal pngcairo size 900,600 font 'Sans,11'\nset output ",
+      "set terminal pngcairo noenhanced size 900,600 font 'Sans,11'\nset output ",
       Quote((fs::path(out) / (sweep + "_params.png")).string()), "\n",
       "set title ", Quote(absl::StrCat(sweep, ": test accuracy against learned parameters")),
       "\nset xlabel 'log10(learned parameters)'\nset ylabel 'test top-1 accuracy (%)'\n"
-      "set key bottom right\nset grid\n", fits, "data = ", Quote(data_path), "\nplot ",
+      "set key bottom right\nset grid\n", "data = ", Quote(data_path), "\nplot ",
       absl::StrJoin(plots, ", \\\n  "), "\n");
   const std::string script_path = (fs::path(out) / (sweep + "_params.gp")).string();
   RETURN_IF_ERROR(WriteFileAtomically(script_path, script));
