@@ -89,6 +89,43 @@ grep -q "frozen prefix: 5 stages computed once" "$cached_dir/log.txt" || fail "l
 top1="$(sed -n 's/.*"final_test_top1":\([0-9.]*\).*/\1/p' "$cached_dir/summary.json")"
 awk -v t="$top1" 'BEGIN { exit !(t > 0.5) }' || fail "fc-only cached run reached only $top1 (chance 0.25)"
 
+# rwn sweep: a bad sweep fails before anything runs; a good one runs its
+# points in workers; rwn report and rwn weights read the results.
+cat >"$TMP/bad-sweep.pbtxt" <<'SWEEP'
+base { name: "cli-sweep" model { wide_resnet { depth: 10 widen_factor: 1 } } dataset { synthetic { } } optimizer { sgd { } } }
+axis { name: "fraction" }
+SWEEP
+expect 2 bad-sweep 'axis "fraction": has no values; give it at least one' -- \
+  sweep --spec="$TMP/bad-sweep.pbtxt" --out="$TMP/sweep-runs"
+[[ ! -e "$TMP/sweep-runs" ]] || fail "a bad sweep created $TMP/sweep-runs"
+cat >"$TMP/sweep.pbtxt" <<'SWEEP'
+base {
+  name: "cli-sweep"
+  model { wide_resnet { depth: 10 widen_factor: 1 } }
+  dataset { synthetic { train_size: 128 test_size: 64 } }
+  optimizer { sgd { lr: 0.05 } }
+  epochs: 1
+  batch_size: 64
+}
+axis {
+  name: "fraction"
+  value { label: "0.25" patch { learn { selector { filter_fraction { fraction: 0.25 } } } } }
+  value { label: "0.5" patch { learn { selector { filter_fraction { fraction: 0.5 } } } } }
+}
+SWEEP
+expect 0 sweep "2 of 2 points finished, 0 failed" -- \
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --workers=2
+expect 2 sweep-bad-point "--point=5; allowed: 0 to 1 (the sweep has 2 points)" -- \
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --point=5
+expect 0 report "2 finished runs (0 unfinished skipped)" -- \
+  report --runs="$TMP/sweep-runs" --out="$TMP/report"
+[[ -s "$TMP/report/cli-sweep.md" && -s "$TMP/report/cli-sweep_params.png" ]] ||
+  fail "report lacks its table or figure: $(ls "$TMP/report")"
+sweep_run="$(dirname "$(find "$TMP/sweep-runs/cli-sweep/0.5" -name summary.json)")"
+expect 0 weights "| conv1 " -- weights --run="$sweep_run"
+[[ -s "$sweep_run/weights.csv" ]] || fail "weights.csv not written"
+expect 2 weights-no-run "cannot open" -- weights --run="$TMP/nowhere"
+
 # rwn count: the anatomy of a network, from a spec or from --model.
 expect 0 count-model "| total " -- count --model='wide_resnet { depth: 28 widen_factor: 4 }' \
   --input=3x32x32 --classes=10
