@@ -95,5 +95,22 @@ TEST(PaperCountsTest, Table2FilterFractions) {
   EXPECT_EQ(Learned(densenet, 10, fraction(0.4)), 302271);
 }
 
+// Table 4: the learned parameters of a cheap ensemble of 5
+// DenseNet-BC-100-12 members on CIFAR-10. Each member learns the fc and BN
+// layers (FC), or also a fraction of every conv's filters while the rest is
+// shared (Share-Conv-s shares s, learns 1 - s), or everything (Full).
+TEST(PaperCountsTest, Table4CheapEnsembleMembers) {
+  const std::string densenet = "densenet { depth: 100 growth_rate: 12 }";
+  auto members = [&](const std::string& learn) { return 5 * Learned(densenet, 10, learn); };
+  auto shared = [](double s) {
+    return "selector { filter_fraction { fraction: " + std::to_string(1 - s) + " } }";
+  };
+  EXPECT_EQ(members(""), 137090);  // learn {}: BN and fc, the defaults
+  EXPECT_EQ(members(shared(0.9)), 450980);
+  EXPECT_EQ(members(shared(0.6)), 1528505);
+  EXPECT_EQ(members(shared(0.3)), 2664470);
+  EXPECT_EQ(5 * Parameters(densenet, 10), 3845810);
+}
+
 }  // namespace
 }  // namespace rwn
