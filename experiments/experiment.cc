@@ -226,6 +226,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
   Network* network = run.network.get();
   const Dataset* data = run.dataset.get();
   FrozenPrefix frozen;
+  std::string frozen_line;  // for the log
   if (spec.cache_frozen_prefix()) {
     const auto start = std::chrono::steady_clock::now();
     auto prefix = FreezePrefix(*run.network, *run.dataset, run.optimizer->params(),
@@ -235,7 +236,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
     if (frozen.stages > 0) {
       network = &frozen.suffix;
       data = frozen.features.get();
-      frozen.first_run = absl::StrFormat(
+      frozen_line = absl::StrFormat(
           "frozen prefix: %d stages computed once (%.1f s, %.0f MB of features); training runs "
           "from stage %s",
           frozen.stages,
@@ -267,7 +268,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
     absl::StrAppend(&header, "; resumed after epoch ", outcome.resumed_after, " of ",
                     spec.epochs());
   }
-  if (frozen.stages > 0) absl::StrAppend(&header, "\n", frozen.first_run);
+  if (!frozen_line.empty()) absl::StrAppend(&header, "\n", frozen_line);
   RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt", header));
   if (!options.quiet) std::fprintf(stderr, "%s\n", header.c_str());
 

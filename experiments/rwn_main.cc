@@ -133,7 +133,7 @@ int Sweep(const char* self) {
                              absl::StrCat(FLAGS_spec, ": ", points.status().message())));
   }
   const int total = static_cast<int>(points->size());
-  if (FLAGS_point >= 0 || gflags::GetCommandLineFlagInfoOrDie("point").is_default == false) {
+  if (!gflags::GetCommandLineFlagInfoOrDie("point").is_default) {
     if (FLAGS_point < 0 || FLAGS_point >= total) {
       return Fail(absl::InvalidArgumentError(absl::StrCat(
           "--point=", FLAGS_point, "; allowed: 0 to ", total - 1, " (the sweep has ", total,
