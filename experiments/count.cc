@@ -12,6 +12,7 @@
 #include "core/status_macros.h"
 #include "core/table.h"
 #include "datasets/dataset.h"
+#include "experiments/experiment.h"
 #include "models/conv.h"
 #include "models/model.h"
 #include "selectors/plan.h"
@@ -59,7 +60,8 @@ absl::StatusOr<std::string> CountReport(const ExperimentSpec& spec, const InputS
   if (!network.ok()) {
     return absl::Status(network.status().code(), absl::StrCat("model.", network.status().message()));
   }
-  auto plan = BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, **network, spec.seed());
+  auto plan =
+      BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, **network, VariationSeed(spec));
   if (!plan.ok()) {
     return absl::Status(plan.status().code(), absl::StrCat("learn.", plan.status().message()));
   }
@@ -116,7 +118,13 @@ absl::StatusOr<std::string> CountReport(const ExperimentSpec& spec, const InputS
       absl::StrFormat("learned %s of %s parameters (%.2f%%); forward %.1f MFLOPs per image "
                       "(conv and linear layers)\n",
                       WithCommas(count.learned), WithCommas(count.params),
-                      100.0 * count.learned / count.params, total_flops / 1e6));
+                      100.0 * count.learned / count.params, total_flops / 1e6),
+      spec.has_ensemble()
+          ? absl::StrFormat("an ensemble of %d members learns %s parameters on the shared "
+                            "base (the paper's Table 4 count)\n",
+                            spec.ensemble().members(),
+                            WithCommas(spec.ensemble().members() * count.learned))
+          : "");
 }
 
 }  // namespace rwn

@@ -9,10 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "core/text_proto.h"
 #include "datasets/dataset.h"
+#include "experiments/ensemble.h"
 #include "google/protobuf/util/json_util.h"
 #include "models/model.h"
 #include "optim/optimizer.h"
@@ -34,17 +36,6 @@ std::string ToJson(const google::protobuf::Message& message) {
   options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;
-}
-
-absl::StatusOr<RunSummary> ReadSummary(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string json, ReadFile(path));
-  RunSummary summary;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &summary);
-  if (!status.ok()) {
-    return absl::DataLossError(absl::StrCat(path, ": not a run summary (", status.ToString(),
-                                            "); delete the run folder to run it again"));
-  }
-  return summary;
 }
 
 // The summary fields that follow from the epochs' metrics.
@@ -90,7 +81,42 @@ struct Prepared {
   std::unique_ptr<Schedule> schedule;
 };
 
-absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec) {
+// Copies every parameter and buffer of plain network `from` into `to` (built
+// from the same model and dataset, no plan applied yet).
+absl::Status CopyWeights(const Network& from, const std::string& from_dir, Network* to) {
+  torch::NoGradGuard no_grad;
+  const auto source = from.module->named_parameters();
+  const auto source_buffers = from.module->named_buffers();
+  auto mismatch = [&](const std::string& what) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "init_from = \"", from_dir, "\": its model (", from.description,
+        ") does not fit this spec's (", to->description, "): ", what,
+        "; allowed: a run of the same model and dataset"));
+  };
+  auto copy = [&](const torch::OrderedDict<std::string, torch::Tensor>& sources,
+                  const torch::OrderedDict<std::string, torch::Tensor>& targets) -> absl::Status {
+    for (const auto& target : targets) {
+      const torch::Tensor* value = sources.find(target.key());
+      if (value == nullptr) return mismatch(absl::StrCat("it has no '", target.key(), "'"));
+      if (value->sizes() != target.value().sizes()) {
+        return mismatch(absl::StrCat("'", target.key(), "' is [", absl::StrJoin(value->sizes(), ","),
+                                     "] there and [", absl::StrJoin(target.value().sizes(), ","),
+                                     "] here"));
+      }
+      target.value().copy_(*value);
+    }
+    if (sources.size() != targets.size()) {
+      return mismatch(absl::StrCat(sources.size(), " tensors there, ", targets.size(), " here"));
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(copy(source, to->module->named_parameters()));
+  return copy(source_buffers, to->module->named_buffers());
+}
+
+// `run_dir` resolves a relative init_from; empty: init_from is not loaded
+// (for checking a spec whose init run does not exist yet).
+absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec, const std::string& run_dir) {
   Prepared run;
   auto prefixed = [](const char* where, const absl::Status& status) {
     return absl::Status(status.code(), absl::StrCat(where, ".", status.message()));
@@ -108,7 +134,16 @@ absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec) {
   auto network = ModelRegistry::Global().CreateFromOneof(spec.model(), context);
   if (!network.ok()) return prefixed("model", network.status());
   run.network = *network;
-  auto plan = BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, *run.network, spec.seed());
+  if (spec.has_init_from() && !run_dir.empty()) {
+    fs::path from(spec.init_from());
+    if (from.is_relative()) from = (fs::path(run_dir) / from).lexically_normal();
+    absl::StatusOr<LoadedRun> init = LoadRun(from.string());
+    if (!init.ok()) return prefixed("init_from", init.status());
+    ExportPlain(init->network.get());
+    RETURN_IF_ERROR(CopyWeights(*init->network, from.string(), run.network.get()));
+  }
+  auto plan = BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, *run.network,
+                        VariationSeed(spec));
   if (!plan.ok()) return prefixed("learn", plan.status());
   run.plan = *plan;
   run.count = CountPlan(*plan, *run.network);
@@ -143,6 +178,25 @@ absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec) {
 
 }  // namespace
 
+absl::StatusOr<RunSummary> ReadSummary(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string json, ReadFile(path));
+  RunSummary summary;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &summary);
+  if (!status.ok()) {
+    return absl::DataLossError(absl::StrCat(path, ": not a run summary (", status.ToString(),
+                                            "); delete the run folder to run it again"));
+  }
+  return summary;
+}
+
+absl::Status WriteSummary(const std::string& path, const RunSummary& summary) {
+  return WriteFileAtomically(path, ToJson(summary) + "\n");
+}
+
+uint64_t VariationSeed(const ExperimentSpec& spec) {
+  return spec.variation_seed() != 0 ? spec.variation_seed() : spec.seed();
+}
+
 std::string RunDir(const ExperimentSpec& spec, const std::string& out) {
   return (fs::path(out) / spec.name() / Fingerprint(PrintTextProto(spec)).substr(0, 12)).string();
 }
@@ -166,6 +220,21 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
     return absl::InvalidArgumentError(absl::StrCat(
         "validation_size = ", spec.validation_size(), "; allowed: >= 0 (0 = no validation split)"));
   }
+  if (spec.has_init_from() && spec.init_from().empty()) {
+    return absl::InvalidArgumentError("init_from = \"\"; allowed: the path of a run folder");
+  }
+  if (spec.has_ensemble()) {
+    if (spec.ensemble().members() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ensemble.members = ", spec.ensemble().members(), "; allowed: >= 2"));
+    }
+    RETURN_IF_ERROR(Positive("ensemble.base_epochs", spec.ensemble().base_epochs()));
+    if (spec.has_init_from() || spec.variation_seed() != 0) {
+      return absl::InvalidArgumentError(
+          "ensemble together with init_from or variation_seed; an ensemble sets both for its "
+          "members; allowed: neither");
+    }
+  }
   for (const char* block : {"model", "dataset", "optimizer"}) {
     const auto* field = spec.GetDescriptor()->FindFieldByName(block);
     if (!spec.GetReflection()->HasField(spec, field)) {
@@ -175,14 +244,20 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
   return absl::OkStatus();
 }
 
+absl::Status CheckSpec(const ExperimentSpec& spec) {
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  return Prepare(spec, /*run_dir=*/"").status();
+}
+
 absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options) {
   RETURN_IF_ERROR(ValidateSpec(spec));
   if (options.checkpoint_every < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "checkpoint_every = ", options.checkpoint_every, "; allowed: >= 0 (0 = only the last)"));
   }
+  if (spec.has_ensemble()) return RunEnsemble(spec, options);
   RunOutcome outcome;
-  outcome.dir = RunDir(spec, options.out);
+  outcome.dir = options.dir.empty() ? RunDir(spec, options.out) : options.dir;
   const std::string summary_path = outcome.dir + "/summary.json";
   const std::string checkpoint_path = outcome.dir + "/checkpoint.rwn";
   if (!options.restart && fs::exists(summary_path)) {
@@ -190,7 +265,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
     outcome.already_finished = true;
     return outcome;
   }
-  ASSIGN_OR_RETURN(Prepared run, Prepare(spec));
+  ASSIGN_OR_RETURN(Prepared run, Prepare(spec, outcome.dir));
   const std::string spec_text = PrintTextProto(spec);
   const std::string init_checksum = InitChecksum(*run.network);
 
@@ -272,7 +347,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
   RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt", header));
   if (!options.quiet) std::fprintf(stderr, "%s\n", header.c_str());
 
-  TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), spec.seed(),
+  TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), VariationSeed(spec),
                      spec.augment(), {spec.channels_last(), spec.bfloat16()},
                      outcome.resumed_after};
   Progress progress(spec.name());
@@ -305,7 +380,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
   summary.set_params(static_cast<int32_t>(run.count.params));
   summary.set_learned_params(static_cast<int32_t>(run.count.learned));
   summary.set_threads(options.threads);
-  RETURN_IF_ERROR(WriteFileAtomically(summary_path, ToJson(summary) + "\n"));
+  RETURN_IF_ERROR(WriteSummary(summary_path, summary));
   return outcome;
 }
 
@@ -318,7 +393,7 @@ absl::StatusOr<LoadedRun> LoadRun(const std::string& dir) {
                                             ": missing; is this a run folder with a trained epoch?"));
   }
   ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(checkpoint_path));
-  ASSIGN_OR_RETURN(Prepared run, Prepare(spec));
+  ASSIGN_OR_RETURN(Prepared run, Prepare(spec, dir));
   if (checkpoint.init_checksum() != InitChecksum(*run.network)) {
     return absl::DataLossError(absl::StrCat(
         checkpoint_path, ": the fixed weights regenerated from ", spec_path,
@@ -327,6 +402,7 @@ absl::StatusOr<LoadedRun> LoadRun(const std::string& dir) {
   RETURN_IF_ERROR(RestoreCheckpoint(checkpoint, run.network.get(), run.optimizer.get()));
   LoadedRun loaded;
   loaded.spec = spec;
+  loaded.dataset = run.dataset;
   loaded.network = run.network;
   loaded.plan = run.plan;
   loaded.epochs = checkpoint.epoch();

@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "experiments/experiment.pb.h"
+#include "datasets/dataset.h"
 #include "models/model.h"
 #include "selectors/selector.h"
 #include "train/metrics.pb.h"
@@ -36,6 +37,7 @@ struct RunOptions {
   bool quiet = false;        // no progress display
   int checkpoint_every = 1;  // epochs between checkpoints; 0 = only the last
   bool restart = false;      // discard an unfinished (or finished) run and start afresh
+  std::string dir;           // the run folder; empty = RunDir(spec, out)
 };
 
 struct RunOutcome {
@@ -48,14 +50,29 @@ struct RunOutcome {
 // The run folder of `spec` under `out`.
 std::string RunDir(const ExperimentSpec& spec, const std::string& out);
 
+// A run folder's summary.json: read (DataLoss when it is not a summary),
+// and written atomically.
+absl::StatusOr<RunSummary> ReadSummary(const std::string& path);
+absl::Status WriteSummary(const std::string& path, const RunSummary& summary);
+
+// The seed of the learned selection's random draw, the data order and
+// dropout: variation_seed when set, else seed.
+uint64_t VariationSeed(const ExperimentSpec& spec);
+
 // Checks the spec's own fields (name, epochs, batch sizes, required blocks).
 absl::Status ValidateSpec(const ExperimentSpec& spec);
 
-// Trains `spec` (or reads its finished run) under `options.out`.
+// Builds everything `spec` names (dataset, model, learn plan, optimizer) to
+// check it, without training or writing anything; init_from is not loaded.
+absl::Status CheckSpec(const ExperimentSpec& spec);
+
+// Trains `spec` (or reads its finished run) under `options.out`. A spec with
+// an `ensemble` block runs as a cheap ensemble (experiments/ensemble.h).
 absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options);
 
 struct LoadedRun {
   ExperimentSpec spec;
+  std::shared_ptr<const Dataset> dataset;
   std::shared_ptr<Network> network;  // fixed weights regenerated, learned ones restored
   LearnPlan plan;
   int epochs = 0;  // epochs the checkpoint had completed

@@ -17,6 +17,8 @@
 #include "core/status_macros.h"
 #include "core/table.h"
 #include "core/text_proto.h"
+#include "experiments/gnuplot.h"
+#include "experiments/sweep.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace rwn {
@@ -34,31 +36,6 @@ std::string WithoutSeed(const std::string& name) {
 
 std::string SweepOf(const std::string& name) {
   return std::string(*absl::StrSplit(name, '/').begin());
-}
-
-std::string Quote(const std::string& text) {  // for gnuplot strings
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-absl::Status RunGnuplot(const std::string& script_path) {
-  const std::string command = absl::StrCat("gnuplot ", Quote(script_path), " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return absl::InternalError("cannot start gnuplot");
-  std::string output;
-  char buffer[512];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  if (status != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "gnuplot failed on ", script_path, " (install Debian's gnuplot-nox with ./setup.sh): ",
-        output));
-  }
-  return absl::OkStatus();
 }
 
 // y = a + b x by least squares.
@@ -86,9 +63,7 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
   }
   if (lines.empty()) return absl::OkStatus();
   std::string script = absl::StrCat(
-      "set terminal pngcairo noenhanced size 900,600 font 'Sans,11'\nset output ",
-      Quote((fs::path(out) / (sweep + "_fraction.png")).string()), "\n",
-      "set title ", Quote(absl::StrCat(sweep, ": test accuracy against the fraction of weights learned")),
+      GnuplotHeader((fs::path(out) / (sweep + "_fraction.png")).string()), "set title ", GnuplotQuote(absl::StrCat(sweep, ": test accuracy against the fraction of weights learned")),
       "\nset xlabel 'fraction of parameters learned (log scale)'\n"
       "set ylabel 'test top-1 accuracy (%)'\nset logscale x\nset key bottom right\nset grid\n");
   std::vector<std::string> plots;
@@ -102,19 +77,17 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
                       100 * p->final_top1.std, "\n");
     }
     absl::StrAppend(&data, "\n\n");
-    plots.push_back(absl::StrCat("data index ", index++, " with yerrorlines title ", Quote(label)));
+    plots.push_back(absl::StrCat("data index ", index++, " with yerrorlines title ", GnuplotQuote(label)));
   }
   for (const auto& [model, accuracy] : reference) {
     plots.push_back(absl::StrCat(accuracy, " with lines dashtype 2 title ",
-                                 Quote(absl::StrCat(model, ", all learned"))));
+                                 GnuplotQuote(absl::StrCat(model, ", all learned"))));
   }
   const std::string data_path = (fs::path(out) / (sweep + "_fraction.dat")).string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
-  absl::StrAppend(&script, "data = ", Quote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "),
+  absl::StrAppend(&script, "data = ", GnuplotQuote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "),
                   "\n");
-  const std::string script_path = (fs::path(out) / (sweep + "_fraction.gp")).string();
-  RETURN_IF_ERROR(WriteFileAtomically(script_path, script));
-  RETURN_IF_ERROR(RunGnuplot(script_path));
+  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (sweep + "_fraction.gp")).string(), script));
   written->push_back(sweep + "_fraction.png");
   return absl::OkStatus();
 }
@@ -137,7 +110,7 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
     for (auto [x, y] : xy) absl::StrAppend(&data, x, " ", y, "\n");
     absl::StrAppend(&data, "\n\n");
     plots.push_back(absl::StrCat("data index ", index++, " with points pointtype 7 title ",
-                                 Quote(model)));
+                                 GnuplotQuote(model)));
     if (xy.size() >= 2) {
       // The fitted line over the model's own range of x.
       auto [a, b] = Fit(xy);
@@ -145,22 +118,79 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
       for (auto [x, y] : xy) low = std::min(low, x), high = std::max(high, x);
       absl::StrAppend(&data, low, " ", a + b * low, "\n", high, " ", a + b * high, "\n\n\n");
       plots.push_back(absl::StrCat("data index ", index++, " with lines title ",
-                                   Quote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
+                                   GnuplotQuote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
     }
   }
   const std::string data_path = (fs::path(out) / (sweep + "_params.dat")).string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
   const std::string script = absl::StrCat(
-      "set terminal pngcairo noenhanced size 900,600 font 'Sans,11'\nset output ",
-      Quote((fs::path(out) / (sweep + "_params.png")).string()), "\n",
-      "set title ", Quote(absl::StrCat(sweep, ": test accuracy against learned parameters")),
+      GnuplotHeader((fs::path(out) / (sweep + "_params.png")).string()), "set title ", GnuplotQuote(absl::StrCat(sweep, ": test accuracy against learned parameters")),
       "\nset xlabel 'log10(learned parameters)'\nset ylabel 'test top-1 accuracy (%)'\n"
-      "set key bottom right\nset grid\n", "data = ", Quote(data_path), "\nplot ",
+      "set key bottom right\nset grid\n", "data = ", GnuplotQuote(data_path), "\nplot ",
       absl::StrJoin(plots, ", \\\n  "), "\n");
-  const std::string script_path = (fs::path(out) / (sweep + "_params.gp")).string();
-  RETURN_IF_ERROR(WriteFileAtomically(script_path, script));
-  RETURN_IF_ERROR(RunGnuplot(script_path));
+  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (sweep + "_params.gp")).string(), script));
   written->push_back(sweep + "_params.png");
+  return absl::OkStatus();
+}
+
+// The paper's dim_slice of a learn block with one slicing selector.
+std::string SliceDimension(const LearnSpec& learn) {
+  std::string dimension;
+  for (const SelectorSpec& selector : learn.selector()) {
+    std::string kind;
+    switch (selector.selector_case()) {
+      case SelectorSpec::kFilterFraction:
+      case SelectorSpec::kFilterCount:
+        kind = "1 filters";
+        break;
+      case SelectorSpec::kInputSlice:
+        kind = "2 inputs";
+        break;
+      case SelectorSpec::kSpatialSlice:
+        kind = selector.spatial_slice().axis() == SpatialSliceSpec::ROWS ? "3 rows" : "4 columns";
+        break;
+      default:
+        continue;
+    }
+    if (!dimension.empty() && dimension != kind) return "";
+    dimension = kind;
+  }
+  return dimension;
+}
+
+// Accuracy against learned parameters, one series per sliced dimension,
+// each point labelled with its last label (Figure 2).
+absl::Status DimensionsFigure(const std::string& sweep, const std::vector<const Point*>& points,
+                              const std::string& out, std::vector<std::string>* written) {
+  std::map<std::string, std::vector<const Point*>> series;
+  for (const Point* p : points) {
+    if (!p->dimension.empty()) series[p->dimension].push_back(p);
+  }
+  if (series.size() < 2) return absl::OkStatus();
+  std::string data;
+  std::vector<std::string> plots;
+  int index = 0;
+  for (const auto& [dimension, members] : series) {
+    for (const Point* p : members) {
+      absl::StrAppend(&data, p->learned, " ", 100 * p->final_top1.mean, " ",
+                      p->labels.empty() ? p->name : p->labels.back(), "\n");
+    }
+    absl::StrAppend(&data, "\n\n");
+    plots.push_back(absl::StrCat("data index ", index, " using 1:2 with points pointtype 7 pointsize 1.5 title ",
+                                 GnuplotQuote(absl::StrCat("dim_slice ", dimension))));
+    plots.push_back(absl::StrCat("data index ", index++,
+                                 " using 1:2:3 with labels offset 0,1 font 'Sans,9' notitle"));
+  }
+  const std::string data_path = (fs::path(out) / (sweep + "_dims.dat")).string();
+  RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
+  const std::string script = absl::StrCat(
+      GnuplotHeader((fs::path(out) / (sweep + "_dims.png")).string()), "set title ",
+      GnuplotQuote(absl::StrCat(sweep, ": slicing different dimensions of the conv weights")),
+      "\nset xlabel 'learned parameters (log scale)'\nset ylabel 'test top-1 accuracy (%)'\n"
+      "set logscale x\nset key bottom right\nset grid\ndata = ",
+      GnuplotQuote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "), "\n");
+  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (sweep + "_dims.gp")).string(), script));
+  written->push_back(sweep + "_dims.png");
   return absl::OkStatus();
 }
 
@@ -172,27 +202,41 @@ absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* un
     return absl::NotFoundError(absl::StrCat(root, ": no such folder of runs"));
   }
   std::vector<RunRecord> runs;
+  std::map<std::string, int> grid_order;  // point name -> position in its sweep
   int open = 0;
   for (auto it = fs::recursive_directory_iterator(root, error);
        it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (error) break;
-    if (it->path().filename() != "spec.pbtxt") continue;
-    const fs::path dir = it->path().parent_path();
-    if (!fs::exists(dir / "summary.json")) {
+    const fs::path path = it->path();
+    if (path.filename() == kSweepPointsFile) {
+      ASSIGN_OR_RETURN(std::string names, ReadFile(path.string()));
+      for (absl::string_view name : absl::StrSplit(names, '\n', absl::SkipEmpty())) {
+        grid_order.emplace(WithoutSeed(std::string(name)), static_cast<int>(grid_order.size()));
+      }
+      continue;
+    }
+    if (!it->is_directory(error) || !fs::exists(path / "spec.pbtxt")) continue;
+    it.disable_recursion_pending();  // what is inside a run belongs to it
+    if (!fs::exists(path / "summary.json")) {
       ++open;
       continue;
     }
     RunRecord run;
-    run.dir = dir.string();
-    ASSIGN_OR_RETURN(run.spec, ParseTextProtoFile<ExperimentSpec>((dir / "spec.pbtxt").string()));
-    ASSIGN_OR_RETURN(std::string json, ReadFile((dir / "summary.json").string()));
+    run.dir = path.string();
+    ASSIGN_OR_RETURN(run.spec, ParseTextProtoFile<ExperimentSpec>((path / "spec.pbtxt").string()));
+    ASSIGN_OR_RETURN(std::string json, ReadFile((path / "summary.json").string()));
     if (!google::protobuf::util::JsonStringToMessage(json, &run.summary).ok()) {
-      return absl::DataLossError(absl::StrCat((dir / "summary.json").string(),
+      return absl::DataLossError(absl::StrCat((path / "summary.json").string(),
                                               ": not a run summary"));
     }
     runs.push_back(std::move(run));
   }
+  for (RunRecord& run : runs) {
+    auto it = grid_order.find(WithoutSeed(run.spec.name()));
+    run.order = it == grid_order.end() ? static_cast<int>(grid_order.size()) : it->second;
+  }
   std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) {
+    if (a.order != b.order) return a.order < b.order;
     return a.spec.name() != b.spec.name() ? a.spec.name() < b.spec.name()
                                           : a.spec.seed() < b.spec.seed();
   });
@@ -220,10 +264,16 @@ std::string FormatPercent(const Stat& stat) {
 }
 
 std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs) {
+  std::vector<std::string> order;
   std::map<std::string, std::vector<const RunRecord*>> groups;
-  for (const RunRecord& run : runs) groups[WithoutSeed(run.spec.name())].push_back(&run);
+  for (const RunRecord& run : runs) {
+    const std::string name = WithoutSeed(run.spec.name());
+    if (groups.count(name) == 0) order.push_back(name);
+    groups[name].push_back(&run);
+  }
   std::vector<Point> points;
-  for (const auto& [name, members] : groups) {
+  for (const std::string& name : order) {
+    const std::vector<const RunRecord*>& members = groups[name];
     Point p;
     p.name = name;
     std::vector<std::string> parts = absl::StrSplit(name, '/');
@@ -236,13 +286,19 @@ std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs) {
     p.fraction = p.params > 0 ? static_cast<double>(p.learned) / p.params : 1;
     p.all_learned = !first.spec.has_learn();
     p.fixed = first.spec.learn().fixed() == LearnSpec::ZERO ? "zero" : "random";
-    std::vector<double> finals, bests;
+    p.dimension = SliceDimension(first.spec.learn());
+    p.members = first.summary.ensemble().members();
+    std::vector<double> finals, bests, member_means, bases;
     for (const RunRecord* run : members) {
       finals.push_back(run->summary.final_test_top1());
       bests.push_back(run->summary.best_test_top1());
+      member_means.push_back(run->summary.ensemble().mean_member_test_top1());
+      bases.push_back(run->summary.ensemble().base_test_top1());
     }
     p.final_top1 = Summarize(finals);
     p.best_top1 = Summarize(bests);
+    p.mean_member_top1 = Summarize(member_means);
+    p.base_top1 = Summarize(bases);
     points.push_back(std::move(p));
   }
   return points;
@@ -292,9 +348,31 @@ absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord
   RETURN_IF_ERROR(write("points.csv", table.ToCsv()));
 
   // Per sweep: the pivot table and the figures.
-  std::map<std::string, std::vector<const Point*>> sweeps;
-  for (const Point& p : points) sweeps[SweepOf(p.name)].push_back(&p);
+  std::vector<std::pair<std::string, std::vector<const Point*>>> sweeps;
+  for (const Point& p : points) {
+    const std::string sweep = SweepOf(p.name);
+    auto it = std::find_if(sweeps.begin(), sweeps.end(),
+                           [&](const auto& entry) { return entry.first == sweep; });
+    if (it == sweeps.end()) it = sweeps.insert(sweeps.end(), {sweep, {}});
+    it->second.push_back(&p);
+  }
   for (const auto& [sweep, members] : sweeps) {
+    if (std::all_of(members.begin(), members.end(), [](const Point* p) { return p->members > 0; })) {
+      // Cheap ensembles: the layout of Table 4.
+      Table ensembles({"", "model", "members", "learned (all members)", "mean member top-1 (%)",
+                       "ensemble top-1 (%)", "base top-1 (%)"},
+                      {Table::kLeft, Table::kLeft, Table::kRight, Table::kRight, Table::kRight,
+                       Table::kRight, Table::kRight});
+      for (const Point* p : members) {
+        ensembles.AddRow({p->labels.empty() ? p->name : absl::StrJoin(p->labels, " / "), p->model,
+                          absl::StrCat(p->members), WithCommas(p->learned),
+                          FormatPercent(p->mean_member_top1), FormatPercent(p->final_top1),
+                          FormatPercent(p->base_top1)});
+      }
+      RETURN_IF_ERROR(write(sweep + ".md", ensembles.ToMarkdown()));
+      RETURN_IF_ERROR(write(sweep + ".csv", ensembles.ToCsv()));
+      continue;
+    }
     std::vector<std::string> columns, rows;
     std::map<std::pair<std::string, std::string>, const Point*> cells;
     for (const Point* p : members) {
@@ -324,6 +402,7 @@ absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord
     RETURN_IF_ERROR(write(sweep + ".csv", pivot.ToCsv()));
     RETURN_IF_ERROR(FractionFigure(sweep, members, out, &written));
     RETURN_IF_ERROR(ParamsFigure(sweep, members, out, &written));
+    RETURN_IF_ERROR(DimensionsFigure(sweep, members, out, &written));
   }
   return written;
 }

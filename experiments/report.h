@@ -2,7 +2,8 @@
 //
 // Every finished run under the folder (a run folder with summary.json) is
 // read. Runs whose names differ only in a last "seed-N" part are one point,
-// reported as mean +- std over its seeds. Written to the output folder:
+// reported as mean +- std over its seeds. Rows and columns follow the sweep's
+// axis order. Written to the output folder:
 //   runs.csv                  one row per run
 //   points.md, points.csv     one row per point
 //   <sweep>.md, <sweep>.csv   per sweep (first part of the names): rows are
@@ -16,6 +17,12 @@
 //   <sweep>_params.png        test accuracy against log10 of the learned
 //                             parameters with a least-squares line and its
 //                             slope per model (Figure 3)
+//   <sweep>_dims.png          when the sweep slices more than one weight
+//                             dimension: accuracy against learned parameters
+//                             per sliced dimension, each point labelled
+//                             (Figure 2)
+// A sweep of cheap ensembles gets the layout of Table 4 instead: learned
+// parameters of all members, mean member accuracy, ensemble accuracy.
 // Figures are drawn with gnuplot (Debian gnuplot-nox).
 #ifndef RWN_EXPERIMENTS_REPORT_H_
 #define RWN_EXPERIMENTS_REPORT_H_
@@ -31,12 +38,15 @@ namespace rwn {
 
 struct RunRecord {
   std::string dir;
+  int order = 0;  // position of its point in its sweep's grid (sweep_points.txt), if known
   ExperimentSpec spec;
   RunSummary summary;
 };
 
-// The finished runs below `root`, sorted by name; unfinished ones are counted
-// in `unfinished` if given.
+// The finished runs below `root` (not the runs inside a run folder, such as
+// an ensemble's members), in sweep grid order where a sweep_points.txt
+// (written by `rwn sweep`) gives it, else by name; unfinished ones are
+// counted in `unfinished` if given.
 absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished = nullptr);
 
 struct Stat {
@@ -56,9 +66,16 @@ struct Point {
   double fraction = 1;   // learned / params
   std::string fixed;     // "random" or "zero"
   bool all_learned = false;  // no learn block
+  // The weight dimension the run slices when its learn block has a single
+  // slicing selector (the paper's dim_slice): "1 filters", "2 inputs",
+  // "3 rows" or "4 columns"; "" otherwise.
+  std::string dimension;
+  // Cheap ensembles (ExperimentSpec.ensemble): final_top1 is the ensemble's.
+  int members = 0;  // 0: not an ensemble
+  Stat mean_member_top1, base_top1;
 };
 
-// Groups runs into points, in name order.
+// Groups runs into points, in the runs' order.
 std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs);
 
 // Writes every table and figure for `runs` into `out`. Returns the written

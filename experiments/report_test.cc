@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
 #include "core/text_proto.h"
+#include "experiments/sweep.h"
 
 namespace rwn {
 namespace {
@@ -25,8 +26,9 @@ class ReportTest : public ::testing::Test {
 
   // A finished run folder named `name` with seed `seed`.
   void AddRun(const std::string& name, int seed, const std::string& model, int learned,
-              double final_top1, double best_top1, const std::string& learn = "") {
-    const fs::path dir = root_ / "runs" / name / absl::StrCat("run", seed);
+              double final_top1, double best_top1, const std::string& learn = "",
+              const std::string& extra_summary = "", const fs::path& under = "runs") {
+    const fs::path dir = root_ / under / name / absl::StrCat("run", seed);
     fs::create_directories(dir);
     ASSERT_TRUE(WriteFileAtomically(
                     (dir / "spec.pbtxt").string(),
@@ -38,7 +40,8 @@ class ReportTest : public ::testing::Test {
                                  "\",\"dataset\":\"Fashion-MNIST\",\"params\":1000,"
                                  "\"learned_params\":",
                                  learned, ",\"final_test_top1\":", final_top1,
-                                 ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2}"))
+                                 ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2",
+                                 extra_summary, "}"))
                     .ok());
   }
 
@@ -95,6 +98,79 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   }
   // The fitted line's slope is in the legend: accuracy per decade of params.
   EXPECT_THAT(*ReadFile((root_ / "report/t1_params.gp").string()), HasSubstr("points per decade"));
+}
+
+TEST_F(ReportTest, RowsAndColumnsFollowTheSweepsAxisOrder) {
+  // Name order would be block1, bn, conv1, fc; the grid says otherwise.
+  for (const char* arch : {"wrn", "densenet"}) {
+    for (const char* group : {"conv1", "block1", "fc", "bn"}) {
+      AddRun(absl::StrCat("t/", arch, "/", group), 1, arch, 10, 0.5, 0.5);
+    }
+  }
+  ASSERT_TRUE(WriteFileAtomically((root_ / "runs/t" / kSweepPointsFile).string(),
+                                  "t/wrn/conv1\nt/wrn/block1\nt/wrn/fc\nt/wrn/bn\n"
+                                  "t/densenet/conv1\nt/densenet/block1\nt/densenet/fc\n"
+                                  "t/densenet/bn\n")
+                  .ok());
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  const std::string pivot = *ReadFile((root_ / "report/t.md").string());
+  EXPECT_THAT(pivot, HasSubstr("|        |   wrn | densenet |"));
+  const size_t conv1 = pivot.find("| conv1"), block1 = pivot.find("| block1"),
+               fc = pivot.find("| fc"), bn = pivot.find("| bn");
+  ASSERT_NE(bn, std::string::npos);
+  EXPECT_LT(conv1, block1);
+  EXPECT_LT(block1, fc);
+  EXPECT_LT(fc, bn);
+}
+
+TEST_F(ReportTest, EnsemblesGetTheLayoutOfTable4AndTheirMembersAreNotRuns) {
+  const char* kFc = ",\"ensemble\":{\"members\":5,\"mean_member_test_top1\":0.685,"
+                    "\"ensemble_test_top1\":0.7025,\"base_test_top1\":0.6}";
+  const char* kFull = ",\"ensemble\":{\"members\":5,\"mean_member_test_top1\":0.717,"
+                      "\"ensemble_test_top1\":0.7635,\"base_test_top1\":0.6}";
+  AddRun("t4/fc", 1, "DenseNet", 137090, 0.7025, 0.7025, "", kFc);
+  AddRun("t4/full", 1, "DenseNet", 3845810, 0.7635, 0.7635, "", kFull);
+  // A member's run folder inside the ensemble's folder.
+  AddRun("member-1", 1001, "DenseNet", 27418, 0.69, 0.69, "", "", "runs/t4/fc/run1");
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 2u);
+  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  const std::string table = *ReadFile((root_ / "report/t4.md").string());
+  EXPECT_THAT(table, HasSubstr("mean member top-1 (%) | ensemble top-1 (%)"));
+  EXPECT_THAT(table, HasSubstr("| fc   | DenseNet |       5 |               137,090 |                 68.50 |              70.25 |          60.00 |"));
+  EXPECT_THAT(table, HasSubstr("| full | DenseNet |       5 |             3,845,810 |                 71.70 |              76.35 |"));
+  EXPECT_FALSE(fs::exists(root_ / "report/t4_fraction.png"));
+}
+
+TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
+  AddRun("f2/filters-1", 1, "DenseNet", 300, 0.50, 0.50,
+         "learn { selector { filter_count { count: 1 } } }");
+  AddRun("f2/inputs-1", 1, "DenseNet", 280, 0.40, 0.40,
+         "learn { selector { input_slice { count: 1 } } }");
+  AddRun("f2/rows-1", 1, "DenseNet", 900, 0.45, 0.45,
+         "learn { selector { spatial_slice { axis: ROWS count: 1 } } }");
+  AddRun("f2/columns-1", 1, "DenseNet", 900, 0.44, 0.44,
+         "learn { selector { spatial_slice { axis: COLUMNS count: 1 } } }");
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 4u);
+  EXPECT_EQ(points[0].dimension, "4 columns");
+  EXPECT_EQ(points[1].dimension, "1 filters");
+  EXPECT_EQ(points[2].dimension, "2 inputs");
+  EXPECT_EQ(points[3].dimension, "3 rows");
+  auto written = WriteReport(*runs, (root_ / "report").string());
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_THAT(*written, ::testing::Contains("f2_dims.png"));
+  const std::string image = *ReadFile((root_ / "report/f2_dims.png").string());
+  EXPECT_EQ(image.substr(1, 3), "PNG");
+  const std::string data = *ReadFile((root_ / "report/f2_dims.dat").string());
+  EXPECT_THAT(data, HasSubstr("300 50 filters-1\n"));
+  EXPECT_THAT(data, HasSubstr("280 40 inputs-1\n"));
+  EXPECT_THAT(*ReadFile((root_ / "report/f2_dims.gp").string()), HasSubstr("dim_slice 2 inputs"));
 }
 
 TEST_F(ReportTest, AFolderWithoutRunsIsNamed) {

@@ -115,6 +115,15 @@ int PrintOutcome(const absl::StatusOr<rwn::RunOutcome>& outcome) {
   if (outcome->resumed_after > 0) {
     std::printf("resumed after epoch %d of %d\n", outcome->resumed_after, s.epochs());
   }
+  if (s.has_ensemble()) {
+    std::printf("%s %s: ensemble of %d test top-1 %.2f%%, mean member %.2f%%, base %.2f%%; "
+                "members learned %d parameters in all (each model has %d), %.0fs\n%s\n",
+                s.name().c_str(), outcome->already_finished ? "already finished" : "finished",
+                s.ensemble().members(), 100 * s.ensemble().ensemble_test_top1(),
+                100 * s.ensemble().mean_member_test_top1(), 100 * s.ensemble().base_test_top1(),
+                s.learned_params(), s.params(), s.wall_seconds(), outcome->dir.c_str());
+    return 0;
+  }
   std::printf("%s %s: test top-1 %.2f%% (best %.2f%% at epoch %d), learned %d of %d "
               "parameters, %.0fs\n%s\n",
               s.name().c_str(), outcome->already_finished ? "already finished" : "finished",

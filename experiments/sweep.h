@@ -19,6 +19,10 @@ struct SweepPoint {
   ExperimentSpec spec;               // the merged spec, with its name and seed
 };
 
+// The file in <out>/<sweep name>/ that lists the sweep's point names in grid
+// order, one per line; `rwn report` orders its rows and columns by it.
+inline constexpr char kSweepPointsFile[] = "sweep_points.txt";
+
 // Checks the sweep itself (axes, labels, patches) and returns its points.
 // Errors name the axis and value: an axis without a name or values, two axes
 // of one name, a value without a label or with a duplicate label, a patch

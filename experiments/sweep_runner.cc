@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/files.h"
+#include "core/status_macros.h"
 #include "experiments/experiment.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -85,6 +86,13 @@ absl::StatusOr<std::vector<PointOutcome>> RunSweep(const std::vector<SweepPoint>
   }
   const std::string logs = SweepLogDir(points, options.out);
   std::error_code error;
+  if (!points.empty()) {
+    const fs::path folder = fs::path(options.out) / points[0].sweep_name;
+    fs::create_directories(folder, error);
+    std::string names;
+    for (const SweepPoint& point : points) absl::StrAppend(&names, point.spec.name(), "\n");
+    RETURN_IF_ERROR(WriteFileAtomically((folder / kSweepPointsFile).string(), names));
+  }
   if (!pending.empty()) fs::create_directories(logs, error);
   if (error) {
     return absl::FailedPreconditionError(

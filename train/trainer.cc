@@ -72,6 +72,17 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
   return EvalResult{loss / n, top1 / n, top5 / n};
 }
 
+at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split,
+                   int64_t batch_size, const ComputeOptions& compute) {
+  c10::InferenceMode inference;
+  network.module->eval();
+  BatchLoader loader(split, dataset.mean, dataset.std, batch_size, /*shuffle=*/false, 0);
+  Batch batch;
+  std::vector<torch::Tensor> parts;
+  while (loader.Next(&batch)) parts.push_back(torch::softmax(Forward(network, batch.images, compute), 1));
+  return torch::cat(parts);
+}
+
 absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimizer,
                    const Schedule* schedule, const TrainConfig& config, Progress* progress,
                    const std::function<absl::Status(const EpochMetrics&)>& on_epoch) {

@@ -45,6 +45,11 @@ struct EvalResult {
 EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split,
                     int64_t batch_size, const ComputeOptions& compute = {});
 
+// Softmax class probabilities (float32, N x classes) of `network` (in eval
+// mode, under inference mode) on `split`, in the split's order.
+at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split,
+                   int64_t batch_size, const ComputeOptions& compute = {});
+
 // network.forward(images) under `compute`; logits are float32.
 at::Tensor Forward(Network& network, at::Tensor images, const ComputeOptions& compute);
 
