@@ -1,6 +1,8 @@
 // The paper's experiments as `bazel run` targets: each target runs one sweep
-// of experiments/paper/ (<experiment>.paper.pbtxt, or <experiment>.cpu.pbtxt
-// with --scale=cpu) through `rwn sweep`'s workers, then writes its report.
+// of experiments/paper/ (<sweep>.paper.pbtxt, or <sweep>.cpu.pbtxt with
+// --scale=cpu) through `rwn sweep`'s workers, then writes its report.
+// fig6_weights shares table3_tiny_imagenet's sweep (and so its runs) and adds
+// the per-layer weight analysis.
 //
 //   bazel run //experiments:fig1_fractions -- --scale=cpu --out=runs --workers=1
 //   bazel run //experiments:table1_layers -- --data_root=/data
@@ -26,8 +28,11 @@
 #include "experiments/report.h"
 #include "experiments/sweep.h"
 #include "experiments/sweep_runner.h"
+#include "experiments/weights.h"
 
-DEFINE_string(experiment, "", "which sweep of experiments/paper/ (set by the bazel target)");
+DEFINE_string(experiment, "", "the experiment's name (set by the bazel target)");
+DEFINE_string(sweep, "", "its sweep in experiments/paper/ (set by the bazel target)");
+DEFINE_bool(weights, false, "also draw Figure 6, the per-layer weight analysis of every run (set by the bazel target)");
 DEFINE_string(scale, "paper", "paper: the paper's grid and data; cpu: the same grid on Fashion-MNIST with small models");
 DEFINE_string(data_root, "/data", "folder holding cifar-10-batches-bin, cifar-100-binary, tiny-imagenet-200");
 DEFINE_string(out, "runs", "folder of the run folders");
@@ -59,8 +64,9 @@ int main(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--scale=", FLAGS_scale, "; allowed: paper, cpu")));
   }
-  const std::string spec_path =
-      absl::StrCat("experiments/paper/", FLAGS_experiment, ".", FLAGS_scale, ".pbtxt");
+  const std::string spec_path = absl::StrCat(
+      "experiments/paper/", FLAGS_sweep.empty() ? FLAGS_experiment : FLAGS_sweep, ".",
+      FLAGS_scale, ".pbtxt");
   absl::StatusOr<std::string> text = rwn::ReadFile(spec_path);
   if (!text.ok()) return Fail(text.status());
   const std::string resolved_text =
@@ -103,6 +109,11 @@ int main(int argc, char** argv) {
     absl::StatusOr<std::vector<std::string>> written = rwn::WriteReport(*runs, report);
     if (!written.ok()) return Fail(written.status());
     std::printf("report: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
+    if (FLAGS_weights) {
+      written = rwn::WriteWeightsReport(*runs, report);
+      if (!written.ok()) return Fail(written.status());
+      std::printf("weights: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
+    }
   }
   std::printf("%zu of %zu points finished, %d failed\n", points->size() - failed, points->size(),
               failed);

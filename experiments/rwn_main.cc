@@ -4,7 +4,7 @@
 //             [--checkpoint_every=1] [--restart]
 //   rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N] [--point=K]
 //   rwn report --runs=DIR --out=DIR
-//   rwn weights --run=DIR
+//   rwn weights --run=DIR | --runs=DIR --out=DIR
 //   rwn count --spec=F.pbtxt | --model='...' [--input=CxHxW --classes=N]
 //
 // Exit codes: 0 done (or already finished), 2 bad input (spec, flags, data
@@ -35,7 +35,7 @@ DEFINE_int32(checkpoint_every, 1, "train: epochs between checkpoints; 0 = only a
 DEFINE_bool(restart, false, "train: discard the spec's run folder (finished or not) and start afresh");
 DEFINE_int32(workers, 1, "sweep: points run at once, each in its own process");
 DEFINE_int32(point, -1, "sweep: run only this point (0-based), in this process");
-DEFINE_string(runs, "", "report: the folder of run folders to read");
+DEFINE_string(runs, "", "report, weights: the folder of run folders to read");
 DEFINE_string(run, "", "weights: a run folder");
 DEFINE_string(model, "", "count: a ModelSpec in text format, e.g. 'wide_resnet { depth: 28 }'");
 DEFINE_string(input, "", "count: input shape CxHxW, e.g. 3x32x32 (default: the spec's dataset)");
@@ -202,7 +202,22 @@ int Report() {
 
 int Weights() {
   rwn::InitRuntime(FLAGS_threads);
-  if (FLAGS_run.empty()) return Fail(absl::InvalidArgumentError("weights needs --run=DIR"));
+  if (FLAGS_run.empty() == FLAGS_runs.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "weights needs --run=DIR (one run) or --runs=DIR --out=DIR (Figure 6 of every run)"));
+  }
+  if (!FLAGS_runs.empty()) {
+    if (gflags::GetCommandLineFlagInfoOrDie("out").is_default) {
+      return Fail(absl::InvalidArgumentError("weights --runs=DIR needs --out=DIR"));
+    }
+    absl::StatusOr<std::vector<rwn::RunRecord>> runs = rwn::ReadRuns(FLAGS_runs);
+    if (!runs.ok()) return Fail(runs.status());
+    absl::StatusOr<std::vector<std::string>> written = rwn::WriteWeightsReport(*runs, FLAGS_out);
+    if (!written.ok()) return Fail(written.status());
+    std::printf("%zu runs analyzed -> %s: %s\n", runs->size(), FLAGS_out.c_str(),
+                absl::StrJoin(*written, ", ").c_str());
+    return 0;
+  }
   absl::StatusOr<rwn::LoadedRun> run = rwn::LoadRun(FLAGS_run);
   if (!run.ok()) return Fail(run.status());
   const std::vector<rwn::LayerWeights> rows = rwn::AnalyzeWeights(*run);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "experiments/experiment.h"
+#include "experiments/report.h"
 
 namespace rwn {
 
@@ -21,6 +22,16 @@ struct LayerWeights {
 
 // One row per conv layer of the loaded run, in forward order.
 std::vector<LayerWeights> AnalyzeWeights(const LoadedRun& run);
+
+// Figure 6 for every finished run below a folder: each run is loaded and
+// analyzed, and `out` gets
+//   weights.csv   one row per run and conv layer
+//   weights.png   mean |w| (top) and variance (bottom) per conv layer in
+//                 forward order: one line per run for its learned weights,
+//                 and one for the fixed weights (their random initialization)
+// Returns the written file names.
+absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<RunRecord>& runs,
+                                                            const std::string& out);
 
 // The rows as a Markdown table and as CSV.
 std::string WeightsMarkdown(const std::vector<LayerWeights>& rows);

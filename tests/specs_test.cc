@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "core/text_proto.h"
 #include "absl/strings/str_cat.h"
@@ -135,6 +136,22 @@ TEST(SpecsTest, EveryPaperSweepPointBuilds) {
     }
   }
   EXPECT_GT(points_checked, 100);
+}
+
+// Every `bazel run //experiments:<name>` sweep exists at both scales.
+TEST(SpecsTest, EveryPaperSweepHasAPaperAndACpuScale) {
+  std::map<std::string, std::set<std::string>> scales;
+  for (const auto& entry : std::filesystem::directory_iterator("experiments/paper")) {
+    const std::string stem = entry.path().stem().stem().string();
+    scales[stem].insert(entry.path().stem().extension().string());
+  }
+  const std::set<std::string> both = {".cpu", ".paper"};
+  for (const char* sweep : {"fig1_fractions", "fig2_slice_dims", "fig4_batchnorm", "fig5_full",
+                            "table1_layers", "table2_full", "table3_tiny_imagenet",
+                            "table4_ensembles"}) {
+    EXPECT_EQ(scales[sweep], both) << sweep;
+  }
+  EXPECT_EQ(scales.size(), 8u);
 }
 
 }  // namespace
