@@ -59,17 +59,30 @@ void BatchLoader::Reset(int64_t epoch) {
   position_ = 0;
   augment_generator_ = std::make_shared<at::Generator>(
       at::make_generator<at::CPUGeneratorImpl>(Mix(seed_, epoch, /*stream=*/1)));
-  if (!shuffle_) {
-    order_ = torch::Tensor();
-    return;
+  if (shuffle_) {
+    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(Mix(seed_, epoch, 0));
+    order_ = torch::randperm(size(), generator, torch::kInt64);
+  } else {
+    order_ = shards_ > 1 ? torch::arange(size(), torch::kInt64) : torch::Tensor();
   }
-  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(Mix(seed_, epoch, 0));
-  order_ = torch::randperm(size(), generator, torch::kInt64);
+  if (shards_ > 1) {
+    const int64_t padded = epoch_size() * shards_;
+    torch::Tensor order = order_;
+    while (order.size(0) < padded) {
+      order = torch::cat({order, order_.narrow(0, 0, std::min(size(), padded - order.size(0)))});
+    }
+    order_ = order.slice(0, shard_, padded, shards_).contiguous();
+  }
+}
+
+void BatchLoader::Shard(int64_t index, int64_t count) {
+  shard_ = index;
+  shards_ = std::max<int64_t>(1, count);
 }
 
 bool BatchLoader::Next(Batch* batch) {
-  if (position_ >= size()) return false;
-  const int64_t count = std::min(batch_size_, size() - position_);
+  if (position_ >= epoch_size()) return false;
+  const int64_t count = std::min(batch_size_, epoch_size() - position_);
   torch::Tensor images, labels;
   if (order_.defined()) {
     torch::Tensor index = order_.narrow(0, position_, count);

@@ -30,8 +30,17 @@ class BatchLoader {
 
   int64_t size() const { return split_.size(); }
   int64_t batch_size() const { return batch_size_; }
+  // Images this loader visits per epoch: size(), or its shard's share.
+  int64_t epoch_size() const { return (size() + shards_ - 1) / shards_; }
   // Batches per epoch; the last one may be smaller.
-  int64_t num_batches() const { return (size() + batch_size_ - 1) / batch_size_; }
+  int64_t num_batches() const { return (epoch_size() + batch_size_ - 1) / batch_size_; }
+
+  // Visits only shard `index` of `count` of every epoch's order, as PyTorch's
+  // DistributedSampler does: the order is padded by wrapping around to a
+  // multiple of `count`, and shard i takes positions i, i + count, ... So
+  // the shards of one epoch are disjoint (but for the padding) and together
+  // are the whole epoch. Takes effect from the next Reset.
+  void Shard(int64_t index, int64_t count);
 
   // Starts `epoch` (0-based).
   void Reset(int64_t epoch);
@@ -47,6 +56,7 @@ class BatchLoader {
   Augmentation augmentation_;
   at::Tensor order_;
   int64_t position_ = 0;
+  int64_t shard_ = 0, shards_ = 1;
   std::shared_ptr<void> augment_generator_;  // at::Generator, reseeded per epoch
 };
 

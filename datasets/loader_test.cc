@@ -71,6 +71,36 @@ TEST(BatchLoaderTest, VisitsEveryImageOncePerEpochInASeededOrder) {
   EXPECT_FALSE(torch::equal(a.images, b.images));
 }
 
+// DistributedSampler semantics: shard i of n takes positions i, i + n, ...
+// of the epoch's order, padded by wrapping around.
+TEST(BatchLoaderTest, ShardsSplitEachEpochsOrderBetweenRanks) {
+  Split split{torch::zeros({7, 1, 2, 2}, torch::kUInt8), torch::arange(7, torch::kInt64)};
+  auto labels = [&](BatchLoader& loader, int64_t epoch) {
+    loader.Reset(epoch);
+    std::vector<torch::Tensor> parts;
+    Batch batch;
+    while (loader.Next(&batch)) parts.push_back(batch.labels);
+    return torch::cat(parts);
+  };
+  BatchLoader whole(split, {0.0}, {1.0}, 3, /*shuffle=*/true, /*seed=*/3);
+  for (int64_t epoch : {0, 1}) {
+    const torch::Tensor order = labels(whole, epoch);
+    const torch::Tensor padded = torch::cat({order, order.narrow(0, 0, 1)});
+    for (int64_t rank : {0, 1}) {
+      BatchLoader shard(split, {0.0}, {1.0}, 3, true, 3);
+      shard.Shard(rank, 2);
+      EXPECT_EQ(shard.epoch_size(), 4);
+      EXPECT_EQ(shard.num_batches(), 2);
+      EXPECT_TRUE(torch::equal(labels(shard, epoch), padded.slice(0, rank, 8, 2)))
+          << "epoch " << epoch << " rank " << rank;
+    }
+  }
+  // Unshuffled: index order, dealt out the same way.
+  BatchLoader ordered(split, {0.0}, {1.0}, 8, /*shuffle=*/false, 0);
+  ordered.Shard(1, 3);
+  EXPECT_TRUE(torch::equal(labels(ordered, 0), torch::tensor({1, 4, 0}, torch::kInt64)));
+}
+
 TEST(BatchLoaderTest, NormalizesWithTheTrainStatistics) {
   auto dataset = Synthetic(64);
   BatchLoader loader(dataset->train, dataset->mean, dataset->std, 64, /*shuffle=*/false, 1);

@@ -124,6 +124,11 @@ absl::StatusOr<EnsembleEvaluation> EvaluateEnsemble(const ExperimentSpec& spec,
 
 absl::StatusOr<RunOutcome> RunEnsemble(const ExperimentSpec& spec, const RunOptions& options) {
   RETURN_IF_ERROR(ValidateSpec(spec));
+  if (options.communicator != nullptr) {
+    return absl::InvalidArgumentError(
+        "an ensemble spec runs on one rank; allowed: WORLD_SIZE=1 (its members are small runs "
+        "that a sweep can spread instead)");
+  }
   RunOutcome outcome;
   outcome.dir = options.dir.empty() ? RunDir(spec, options.out) : options.dir;
   const std::string summary_path = outcome.dir + "/summary.json";

@@ -20,6 +20,7 @@
 #include "optim/optimizer.h"
 #include "selectors/plan.h"
 #include "train/checkpoint.h"
+#include "train/distributed.h"
 #include "train/frozen_prefix.h"
 #include "train/progress.h"
 #include "train/trainer.h"
@@ -116,7 +117,8 @@ absl::Status CopyWeights(const Network& from, const std::string& from_dir, Netwo
 
 // `run_dir` resolves a relative init_from; empty: init_from is not loaded
 // (for checking a spec whose init run does not exist yet).
-absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec, const std::string& run_dir) {
+absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec, const std::string& run_dir,
+                                 const std::string& device = "cpu") {
   Prepared run;
   auto prefixed = [](const char* where, const absl::Status& status) {
     return absl::Status(status.code(), absl::StrCat(where, ".", status.message()));
@@ -142,6 +144,7 @@ absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec, const std::string& 
     ExportPlain(init->network.get());
     RETURN_IF_ERROR(CopyWeights(*init->network, from.string(), run.network.get()));
   }
+  if (device != "cpu") run.network->module->to(torch::Device(device));
   auto plan = BuildPlan(spec.has_learn() ? &spec.learn() : nullptr, *run.network,
                         VariationSeed(spec));
   if (!plan.ok()) return prefixed("learn", plan.status());
@@ -163,6 +166,9 @@ absl::StatusOr<Prepared> Prepare(const ExperimentSpec& spec, const std::string& 
       *plan, ApplyOptions{spec.learn().fixed() == LearnSpec::ZERO, spec.learn().dense_mask()},
       run.network.get());
   if (!learned.ok()) return prefixed("learn", learned.status());
+  for (LearnedTensor& tensor : *learned) {
+    if (tensor.mask.defined()) tensor.mask = tensor.mask.to(tensor.tensor.device());
+  }
   auto optimizer =
       OptimizerRegistry::Global().CreateFromOneof(spec.optimizer(), OptimizerContext{*learned});
   if (!optimizer.ok()) return prefixed("optimizer", optimizer.status());
@@ -265,7 +271,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
     outcome.already_finished = true;
     return outcome;
   }
-  ASSIGN_OR_RETURN(Prepared run, Prepare(spec, outcome.dir));
+  ASSIGN_OR_RETURN(Prepared run, Prepare(spec, outcome.dir, options.device));
   const std::string spec_text = PrintTextProto(spec);
   const std::string init_checksum = InitChecksum(*run.network);
 
@@ -320,41 +326,50 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
     }
   }
 
-  // Only now, with everything checked, does the run folder appear.
-  std::error_code error;
-  if (options.restart) fs::remove_all(outcome.dir, error);
-  fs::create_directories(outcome.dir, error);
-  if (error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(outcome.dir, ": cannot create the run folder: ", error.message()));
-  }
-  // The metrics file is rewritten from the checkpoint's history: epochs after
-  // the checkpoint are trained again.
-  std::string metrics_lines;
-  for (const EpochMetrics& metrics : history) metrics_lines += ToJson(metrics) + "\n";
-  RETURN_IF_ERROR(WriteFileAtomically(outcome.dir + "/metrics.jsonl", metrics_lines));
-  if (outcome.resumed_after == 0) fs::remove(outcome.dir + "/log.txt", error);
-  RETURN_IF_ERROR(WriteFileAtomically(outcome.dir + "/spec.pbtxt", spec_text));
+  // Only now, with everything checked, does the run folder appear. With
+  // several ranks, rank 0 alone writes it.
+  const bool writer = options.communicator == nullptr || options.communicator->rank() == 0;
   std::string header = absl::StrCat(spec.name(), ": ", run.network->description, " on ",
                                     run.dataset->description, ", learning ", run.count.learned,
                                     " of ", run.count.params, " parameters, ", options.threads,
                                     " threads");
+  if (options.communicator != nullptr) {
+    absl::StrAppend(&header, " on each of ", options.communicator->world_size(), " ranks");
+  }
   if (outcome.resumed_after > 0) {
     absl::StrAppend(&header, "; resumed after epoch ", outcome.resumed_after, " of ",
                     spec.epochs());
   }
   if (!frozen_line.empty()) absl::StrAppend(&header, "\n", frozen_line);
-  RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt", header));
-  if (!options.quiet) std::fprintf(stderr, "%s\n", header.c_str());
+  if (writer) {
+    std::error_code error;
+    if (options.restart) fs::remove_all(outcome.dir, error);
+    fs::create_directories(outcome.dir, error);
+    if (error) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(outcome.dir, ": cannot create the run folder: ", error.message()));
+    }
+    // The metrics file is rewritten from the checkpoint's history: epochs
+    // after the checkpoint are trained again.
+    std::string metrics_lines;
+    for (const EpochMetrics& metrics : history) metrics_lines += ToJson(metrics) + "\n";
+    RETURN_IF_ERROR(WriteFileAtomically(outcome.dir + "/metrics.jsonl", metrics_lines));
+    if (outcome.resumed_after == 0) fs::remove(outcome.dir + "/log.txt", error);
+    RETURN_IF_ERROR(WriteFileAtomically(outcome.dir + "/spec.pbtxt", spec_text));
+    RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt", header));
+    if (!options.quiet) std::fprintf(stderr, "%s\n", header.c_str());
+  }
 
   TrainConfig config{spec.epochs(), spec.batch_size(), spec.eval_batch_size(), VariationSeed(spec),
                      spec.augment(), {spec.channels_last(), spec.bfloat16()},
-                     outcome.resumed_after};
+                     outcome.resumed_after, options.communicator};
   Progress progress(spec.name());
   RETURN_IF_ERROR(Train(
       *network, *data, *run.optimizer, run.schedule.get(), config,
-      options.quiet ? nullptr : &progress, [&](const EpochMetrics& metrics) -> absl::Status {
+      options.quiet || !writer ? nullptr : &progress,
+      [&](const EpochMetrics& metrics) -> absl::Status {
         history.push_back(metrics);
+        if (!writer) return absl::OkStatus();
         RETURN_IF_ERROR(AppendLine(outcome.dir + "/metrics.jsonl", ToJson(metrics)));
         RETURN_IF_ERROR(AppendLine(outcome.dir + "/log.txt",
                                    Progress::EpochLine(metrics, spec.epochs())));
@@ -380,7 +395,7 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
   summary.set_params(static_cast<int32_t>(run.count.params));
   summary.set_learned_params(static_cast<int32_t>(run.count.learned));
   summary.set_threads(options.threads);
-  RETURN_IF_ERROR(WriteSummary(summary_path, summary));
+  if (writer) RETURN_IF_ERROR(WriteSummary(summary_path, summary));
   return outcome;
 }
 

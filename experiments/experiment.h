@@ -31,6 +31,8 @@
 
 namespace rwn {
 
+class Communicator;
+
 struct RunOptions {
   std::string out = "runs";  // root of run folders
   int threads = 1;           // libtorch threads in effect (recorded in the summary)
@@ -38,6 +40,12 @@ struct RunOptions {
   int checkpoint_every = 1;  // epochs between checkpoints; 0 = only the last
   bool restart = false;      // discard an unfinished (or finished) run and start afresh
   std::string dir;           // the run folder; empty = RunDir(spec, out)
+  // Data-parallel training across ranks (train/distributed.h), or null.
+  // Every rank runs the same spec; rank 0 alone writes the run folder, and
+  // every rank resumes from its checkpoint.
+  Communicator* communicator = nullptr;
+  // "cpu" or "cuda:N", as train/device.h resolves --device.
+  std::string device = "cpu";
 };
 
 struct RunOutcome {

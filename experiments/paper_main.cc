@@ -30,9 +30,7 @@
 #include "experiments/sweep_runner.h"
 #include "experiments/weights.h"
 
-DEFINE_string(experiment, "", "the experiment's name (set by the bazel target)");
-DEFINE_string(sweep, "", "its sweep in experiments/paper/ (set by the bazel target)");
-DEFINE_bool(weights, false, "also draw Figure 6, the per-layer weight analysis of every run (set by the bazel target)");
+DEFINE_string(experiment, "", "the experiment; default: the program's name (the bazel target's)");
 DEFINE_string(scale, "paper", "paper: the paper's grid and data; cpu: the same grid on Fashion-MNIST with small models");
 DEFINE_string(data_root, "/data", "folder holding cifar-10-batches-bin, cifar-100-binary, tiny-imagenet-200");
 DEFINE_string(out, "runs", "folder of the run folders");
@@ -60,13 +58,16 @@ std::string UserPath(const std::string& path) {
 int main(int argc, char** argv) {
   const int cores = rwn::InitRuntime(/*threads=*/0);
   gflags::ParseCommandLineFlags(&argc, &argv, true);
+  if (FLAGS_experiment.empty()) FLAGS_experiment = fs::path(argv[0]).filename().string();
+  // Figure 6 analyzes the weights of Table 3's runs.
+  const bool weights = FLAGS_experiment == "fig6_weights";
+  const std::string sweep_file = weights ? "table3_tiny_imagenet" : FLAGS_experiment;
   if (FLAGS_scale != "paper" && FLAGS_scale != "cpu") {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--scale=", FLAGS_scale, "; allowed: paper, cpu")));
   }
-  const std::string spec_path = absl::StrCat(
-      "experiments/paper/", FLAGS_sweep.empty() ? FLAGS_experiment : FLAGS_sweep, ".",
-      FLAGS_scale, ".pbtxt");
+  const std::string spec_path =
+      absl::StrCat("experiments/paper/", sweep_file, ".", FLAGS_scale, ".pbtxt");
   absl::StatusOr<std::string> text = rwn::ReadFile(spec_path);
   if (!text.ok()) return Fail(text.status());
   const std::string resolved_text =
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
     absl::StatusOr<std::vector<std::string>> written = rwn::WriteReport(*runs, report);
     if (!written.ok()) return Fail(written.status());
     std::printf("report: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
-    if (FLAGS_weights) {
+    if (weights) {
       written = rwn::WriteWeightsReport(*runs, report);
       if (!written.ok()) return Fail(written.status());
       std::printf("weights: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());

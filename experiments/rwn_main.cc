@@ -2,6 +2,9 @@
 //
 //   rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]
 //             [--checkpoint_every=1] [--restart]
+//             [--device=cpu|cuda|cuda:N|auto] [--rank --world_size --master_addr
+//             --master_port --dist_timeout]  (data-parallel; or RANK, WORLD_SIZE, ...)
+//   rwn launch --nproc=N [--master_port=P] -- train --spec=F.pbtxt ...
 //   rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N] [--point=K]
 //   rwn report --runs=DIR --out=DIR
 //   rwn weights --run=DIR | --runs=DIR --out=DIR
@@ -11,8 +14,13 @@
 // files), 1 anything else.
 #include <gflags/gflags.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -20,12 +28,15 @@
 #include "core/files.h"
 #include "core/text_proto.h"
 #include "experiments/count.h"
+#include "experiments/launch.h"
 #include "core/runtime.h"
 #include "experiments/experiment.h"
 #include "experiments/report.h"
 #include "experiments/sweep.h"
 #include "experiments/weights.h"
 #include "experiments/sweep_runner.h"
+#include "train/device.h"
+#include "train/distributed.h"
 
 DEFINE_string(spec, "", "experiment spec (.pbtxt) to train");
 DEFINE_string(out, "runs", "folder that holds the run folders");
@@ -40,6 +51,13 @@ DEFINE_string(run, "", "weights: a run folder");
 DEFINE_string(model, "", "count: a ModelSpec in text format, e.g. 'wide_resnet { depth: 28 }'");
 DEFINE_string(input, "", "count: input shape CxHxW, e.g. 3x32x32 (default: the spec's dataset)");
 DEFINE_int32(classes, 0, "count: number of classes (with --input)");
+DEFINE_string(device, "cpu", "train: cpu, cuda, cuda:N or auto (a GPU if there is one)");
+DEFINE_int32(rank, -1, "train: this process's rank (default: $RANK, else 0)");
+DEFINE_int32(world_size, 0, "train: number of ranks (default: $WORLD_SIZE, else 1)");
+DEFINE_string(master_addr, "", "train: rank 0's address (default: $MASTER_ADDR, else 127.0.0.1)");
+DEFINE_int32(master_port, 0, "train, launch: rank 0's port (default: $MASTER_PORT, else 29500; launch: a free port)");
+DEFINE_double(dist_timeout, 300, "train: seconds a rank waits for its peers before failing");
+DEFINE_int32(nproc, 0, "launch: number of local ranks");
 
 namespace {
 
@@ -47,11 +65,16 @@ constexpr char kUsage[] =
     "rwn: train networks that learn only a chosen subset of their weights.\n\n"
     "usage:\n"
     "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
-    "            [--checkpoint_every=1] [--restart]\n"
+    "            [--checkpoint_every=1] [--restart] [--device=cpu]\n"
     "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
     "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
     "      resumes an unfinished run from its checkpoint and does not rerun a\n"
-    "      finished one; --restart starts afresh.\n"
+    "      finished one; --restart starts afresh. With WORLD_SIZE > 1 (or\n"
+    "      --world_size, --rank, --master_addr, --master_port) it is one rank of\n"
+    "      data-parallel training over torch's c10d Gloo.\n"
+    "  rwn launch --nproc=N [--master_port=P] -- train --spec=F.pbtxt ...\n"
+    "      runs N local ranks of the command, output prefixed by rank; the\n"
+    "      first rank to fail stops the others and gives the exit code.\n"
     "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
     "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
     "      processes that share the cores; finished points are skipped,\n"
@@ -81,10 +104,15 @@ absl::Status CheckFlagsKnown(int argc, char** argv) {
         info.type == "bool") {
       continue;
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown flag --", name,
-        "; allowed: --spec, --out, --threads, --quiet, --checkpoint_every, --restart, --workers, "
-        "--point, --runs, --run, --model, --input, --classes (and --help)"));
+    std::vector<std::string> allowed;
+    std::vector<gflags::CommandLineFlagInfo> flags;
+    gflags::GetAllFlags(&flags);
+    for (const gflags::CommandLineFlagInfo& flag : flags) {
+      if (flag.filename == __FILE__) allowed.push_back("--" + flag.name);
+    }
+    return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name, "; allowed: ",
+                                                   absl::StrJoin(allowed, ", "),
+                                                   " (and --help)"));
   }
   return absl::OkStatus();
 }
@@ -106,7 +134,54 @@ int Train() {
   options.quiet = FLAGS_quiet;
   options.checkpoint_every = FLAGS_checkpoint_every;
   options.restart = FLAGS_restart;
+  absl::StatusOr<std::string> device = rwn::ResolveDevice(FLAGS_device);
+  if (!device.ok()) return Fail(device.status());
+  options.device = *device;
+
+  // Data-parallel ranks: torchrun's variables, overridden by flags.
+  rwn::DistributedOptions distributed;
+  if (absl::Status read = rwn::ReadDistributedEnvironment(&distributed); !read.ok()) {
+    return Fail(read);
+  }
+  if (FLAGS_rank >= 0) distributed.rank = FLAGS_rank;
+  if (FLAGS_world_size > 0) distributed.world_size = FLAGS_world_size;
+  if (!FLAGS_master_addr.empty()) distributed.master_addr = FLAGS_master_addr;
+  if (FLAGS_master_port > 0) distributed.master_port = FLAGS_master_port;
+  distributed.timeout = std::chrono::milliseconds(static_cast<int64_t>(FLAGS_dist_timeout * 1000));
+  if (absl::Status valid = rwn::ValidateDistributedOptions(distributed); !valid.ok()) {
+    return Fail(valid);
+  }
+  std::unique_ptr<rwn::Communicator> communicator;
+  if (distributed.world_size > 1) {
+    absl::StatusOr<std::unique_ptr<rwn::Communicator>> connected =
+        rwn::Communicator::Connect(distributed);
+    if (!connected.ok()) return Fail(connected.status());
+    communicator = std::move(*connected);
+    options.communicator = communicator.get();
+  }
   return PrintOutcome(rwn::RunExperimentFile(FLAGS_spec, options));
+}
+
+// `rwn launch --nproc=N -- <command>`: N local ranks of this binary.
+int Launch(const std::vector<std::string>& forwarded) {
+  rwn::LaunchOptions options;
+  options.nproc = FLAGS_nproc;
+  options.master_port = FLAGS_master_port;
+  std::error_code error;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
+  if (error) return Fail(absl::InternalError("cannot find this program (/proc/self/exe)"));
+  options.argv = {self};
+  options.argv.insert(options.argv.end(), forwarded.begin(), forwarded.end());
+  const bool has_threads = std::any_of(forwarded.begin(), forwarded.end(), [](const std::string& a) {
+    return a.rfind("--threads", 0) == 0;
+  });
+  if (!has_threads && FLAGS_nproc > 0) {
+    // The ranks share the cores.
+    options.argv.push_back(absl::StrCat("--threads=", std::max(1, rwn::AvailableCores() / FLAGS_nproc)));
+  }
+  absl::StatusOr<int> code = rwn::Launch(options);
+  if (!code.ok()) return Fail(code.status());
+  return *code;
 }
 
 int PrintOutcome(const absl::StatusOr<rwn::RunOutcome>& outcome) {
@@ -273,6 +348,14 @@ int Count() {
 int main(int argc, char** argv) {
   rwn::InitRuntime(/*threads=*/0);  // before any tensor; commands may override
   gflags::SetUsageMessage(kUsage);
+  // Everything after "--" is launch's command, not ours.
+  std::vector<std::string> forwarded;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) != "--") continue;
+    forwarded.assign(argv + i + 1, argv + argc);
+    argc = i;
+    break;
+  }
   if (absl::Status known = CheckFlagsKnown(argc, argv); !known.ok()) return Fail(known);
   gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
   if (argc != 2) {
@@ -281,10 +364,11 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   if (command == "train") return Train();
+  if (command == "launch") return Launch(forwarded);
   if (command == "count") return Count();
   if (command == "sweep") return Sweep("/proc/self/exe");
   if (command == "report") return Report();
   if (command == "weights") return Weights();
   return Fail(absl::InvalidArgumentError(absl::StrCat(
-      "unknown command '", command, "'; allowed: train, sweep, report, weights, count")));
+      "unknown command '", command, "'; allowed: train, launch, sweep, report, weights, count")));
 }

@@ -5,10 +5,13 @@
 
 #include <chrono>
 
+#include "absl/strings/str_format.h"
+#include "core/files.h"
 #include "core/status_macros.h"
 #include "core/torch_status.h"
 #include "datasets/loader.h"
 #include "datasets/prefetcher.h"
+#include "train/distributed.h"
 
 namespace rwn {
 namespace {
@@ -40,6 +43,12 @@ class BFloat16Autocast {
   bool was_enabled_;
 };
 
+// Where the network's parameters are; batches go there.
+torch::Device DeviceOf(Network& network) {
+  for (const auto& param : network.module->parameters()) return param.device();
+  return torch::kCPU;
+}
+
 }  // namespace
 
 torch::Tensor Forward(Network& network, torch::Tensor images, const ComputeOptions& compute) {
@@ -59,14 +68,16 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
   Batch batch;
   double loss = 0;
   int64_t top1 = 0, top5 = 0;
+  const torch::Device device = DeviceOf(network);
   while (loader.Next(&batch)) {
-    torch::Tensor logits = Forward(network, batch.images, compute);
+    const torch::Tensor labels = batch.labels.to(device);
+    torch::Tensor logits = Forward(network, batch.images.to(device), compute);
     loss += torch::nn::functional::cross_entropy(
-                logits, batch.labels,
+                logits, labels,
                 torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                 .item<double>();
-    top1 += CorrectTopK(logits, batch.labels, 1);
-    top5 += CorrectTopK(logits, batch.labels, 5);
+    top1 += CorrectTopK(logits, labels, 1);
+    top5 += CorrectTopK(logits, labels, 5);
   }
   const double n = static_cast<double>(loader.size());
   return EvalResult{loss / n, top1 / n, top5 / n};
@@ -79,7 +90,10 @@ at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split,
   BatchLoader loader(split, dataset.mean, dataset.std, batch_size, /*shuffle=*/false, 0);
   Batch batch;
   std::vector<torch::Tensor> parts;
-  while (loader.Next(&batch)) parts.push_back(torch::softmax(Forward(network, batch.images, compute), 1));
+  const torch::Device device = DeviceOf(network);
+  while (loader.Next(&batch)) {
+    parts.push_back(torch::softmax(Forward(network, batch.images.to(device), compute), 1).cpu());
+  }
   return torch::cat(parts);
 }
 
@@ -91,7 +105,15 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
     BatchLoader loader(dataset.train, dataset.mean, dataset.std, config.batch_size,
                        /*shuffle=*/true, config.seed,
                        config.augment ? dataset.augmentation : Augmentation());
+    Communicator* const ranks = config.communicator;
+    std::vector<torch::Tensor> learned;
+    for (const LearnedTensor& param : optimizer.params()) learned.push_back(param.tensor);
+    if (ranks != nullptr) {
+      loader.Shard(ranks->rank(), ranks->world_size());
+      RETURN_IF_ERROR(ranks->Broadcast(learned));
+    }
     Prefetcher batches(&loader);
+    const torch::Device device = DeviceOf(network);
     for (int64_t epoch = config.start_epoch; epoch < config.epochs; ++epoch) {
       const double lr = optimizer.base_lr() * (schedule ? schedule->Factor(epoch) : 1.0);
       const auto start = std::chrono::steady_clock::now();
@@ -103,9 +125,19 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       int64_t seen = 0, correct = 0, index = 0;
       while (batches.Next(&batch)) {
         optimizer.ZeroGrad();
+        batch.images = batch.images.to(device, /*non_blocking=*/true);
+        batch.labels = batch.labels.to(device, /*non_blocking=*/true);
         torch::Tensor logits = Forward(network, batch.images, config.compute);
         torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
         loss.backward();
+        if (ranks != nullptr) {
+          std::vector<torch::Tensor> grads;
+          for (torch::Tensor& tensor : learned) {
+            if (!tensor.grad().defined()) tensor.mutable_grad() = torch::zeros_like(tensor);
+            grads.push_back(tensor.grad());
+          }
+          RETURN_IF_ERROR(ranks->AllReduceMean(grads));
+        }
         optimizer.Step(lr);
         const int64_t count = batch.labels.size(0);
         loss_sum += loss.item<double>() * count;
@@ -115,6 +147,32 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
         if (progress) progress->Batch(index, seen / Seconds(start), loss_sum / seen);
       }
       const double train_seconds = Seconds(start);
+      if (ranks != nullptr) {
+        std::vector<double> totals = {loss_sum, static_cast<double>(correct),
+                                      static_cast<double>(seen)};
+        RETURN_IF_ERROR(ranks->AllReduceSum(&totals));
+        loss_sum = totals[0];
+        correct = static_cast<int64_t>(totals[1]);
+        seen = static_cast<int64_t>(totals[2]);
+        // The ranks must hold the same learned tensors, bit for bit.
+        std::string bytes;
+        for (const torch::Tensor& tensor : learned) {
+          const torch::Tensor values = tensor.detach().cpu().contiguous();
+          bytes.append(static_cast<const char*>(values.data_ptr()),
+                       values.numel() * values.element_size());
+        }
+        const std::string fingerprint = Fingerprint(bytes);
+        absl::StatusOr<bool> equal = ranks->AllEqual(std::stoull(fingerprint, nullptr, 16));
+        if (!equal.ok()) return equal.status();
+        if (!*equal) {
+          return absl::InternalError(absl::StrFormat(
+              "rank %d: after epoch %d the ranks' learned weights differ (this rank's "
+              "fingerprint %s)", ranks->rank(), epoch + 1, fingerprint));
+        }
+        std::fprintf(stderr, "rank %d: epoch %d learned weights fingerprint %s (all %d ranks agree)\n",
+                     ranks->rank(), static_cast<int>(epoch + 1), fingerprint.c_str(),
+                     ranks->world_size());
+      }
       const auto eval_start = std::chrono::steady_clock::now();
       const EvalResult test = Evaluate(network, dataset, dataset.test, config.eval_batch_size, config.compute);
       EpochMetrics metrics;

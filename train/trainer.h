@@ -17,6 +17,8 @@
 
 namespace rwn {
 
+class Communicator;
+
 // How the arithmetic runs; both are measured in bench/README.md.
 struct ComputeOptions {
   bool channels_last = false;  // NHWC weights and inputs (call UseChannelsLast first)
@@ -32,6 +34,13 @@ struct TrainConfig {
   ComputeOptions compute;
   int64_t start_epoch = 0;  // > 0: resume after this many epochs (the caller
                             // restored the weights and torch's generator)
+  // Data-parallel training (train/distributed.h), or null: this rank reads
+  // its shard of each epoch (batch_size is per rank), starts from rank 0's
+  // learned tensors, averages their gradients with the other ranks after
+  // every backward pass, and checks after every epoch that all ranks hold
+  // bit-identical learned tensors. Train metrics are over all ranks; test
+  // metrics are this rank's (batch-norm statistics stay per rank).
+  Communicator* communicator = nullptr;
 };
 
 struct EvalResult {

@@ -1,0 +1,173 @@
+// Data-parallel training through the `rwn` binary on loopback: two ranks
+// started by `rwn launch` end with bit-identical learned weights that match
+// one process training on the union of their batches; a rank whose peer
+// never starts fails with the timeout message within the timeout; launch
+// returns the first failing rank's exit code.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/files.h"
+#include "experiments/experiment.h"
+#include "models/model.h"
+#include "selectors/plan.h"
+
+namespace rwn {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// No batch norm and no dropout, so a rank's batch of 16 and the other's
+// make exactly one batch of 32: 96 images are 3 steps.
+constexpr char kSpec[] = R"pb(
+  seed: 5
+  model { wide_resnet { depth: 10 widen_factor: 1 batch_norm: false } }
+  dataset { synthetic { train_size: 96 test_size: 32 size: 12 } }
+  learn { selector { filter_fraction { fraction: 0.5 } } batchnorm: false }
+  optimizer { sgd { lr: 0.05 momentum: 0.9 } }
+  epochs: 1
+  augment: false
+)pb";
+
+std::string Rwn() { return std::string(std::getenv("TEST_SRCDIR")) + "/rwn/experiments/rwn"; }
+
+std::pair<int, std::string> Shell(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  std::string output;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+class DistributedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::path(std::getenv("TEST_TMPDIR")) /
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+
+  // Writes the spec with `name` and per-rank `batch_size`; returns its path.
+  std::string Spec(const std::string& name, int batch_size) const {
+    const std::string path = (root_ / (name + ".pbtxt")).string();
+    EXPECT_TRUE(WriteFileAtomically(path, absl::StrCat(kSpec, " name: \"", name,
+                                                       "\" batch_size: ", batch_size))
+                    .ok());
+    return path;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
+  const std::string out = (root_ / "runs").string();
+  auto [code, output] = Shell(absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec='",
+                                         Spec("two", 16), "' --out='", out, "' --quiet"));
+  ASSERT_EQ(code, 0) << output;
+  // Both ranks report the same fingerprint of their learned weights.
+  std::smatch match;
+  const std::regex line(R"(\[rank (\d)\] rank \d: epoch 1 learned weights fingerprint ([0-9a-f]{16}))");
+  std::map<std::string, std::string> fingerprints;
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
+       it != std::sregex_iterator(); ++it) {
+    fingerprints[(*it)[1]] = (*it)[2];
+  }
+  ASSERT_EQ(fingerprints.size(), 2u) << output;
+  EXPECT_EQ(fingerprints["0"], fingerprints["1"]);
+  EXPECT_THAT(output, HasSubstr("[rank 1] two finished"));
+
+  std::tie(code, output) = Shell(absl::StrCat("'", Rwn(), "' train --spec='", Spec("one", 32),
+                                            "' --out='", out, "' --quiet --threads=1"));
+  ASSERT_EQ(code, 0) << output;
+
+  // Only rank 0 wrote a run folder; its weights match the single process's.
+  ASSERT_EQ(std::distance(fs::directory_iterator(root_ / "runs/two"), fs::directory_iterator()), 1);
+  const fs::path two = fs::directory_iterator(root_ / "runs/two")->path();
+  const fs::path one = fs::directory_iterator(root_ / "runs/one")->path();
+  absl::StatusOr<LoadedRun> ranks = LoadRun(two.string());
+  absl::StatusOr<LoadedRun> single = LoadRun(one.string());
+  ASSERT_TRUE(ranks.ok()) << ranks.status();
+  ASSERT_TRUE(single.ok()) << single.status();
+  ASSERT_EQ(ranks->epochs, 1);
+  int compared = 0;
+  for (const auto& [name, plan] : ranks->plan) {
+    const torch::Tensor a = CurrentValue(*ranks->network, name);
+    const torch::Tensor b = CurrentValue(*single->network, name);
+    EXPECT_LT((a - b).abs().max().item<double>(), 1e-5) << name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 5);
+  // Training moved them: this is not a comparison of two initializations.
+  const Dataset& data = *ranks->dataset;
+  auto initial = ModelRegistry::Global().CreateFromOneof(
+      ranks->spec.model(), ModelContext{data.channels(), data.height(), data.width(),
+                                        data.num_classes, ranks->spec.seed()});
+  ASSERT_TRUE(initial.ok());
+  const std::string fc = "fc.weight";
+  ASSERT_TRUE(ranks->plan.count(fc));
+  EXPECT_GT((CurrentValue(*ranks->network, fc) - CurrentValue(**initial, fc)).abs().max().item<double>(),
+            1e-3);
+  EXPECT_THAT(*ReadFile((two / "log.txt").string()), HasSubstr("on each of 2 ranks"));
+}
+
+TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
+  // A port nobody listens on.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int port = ntohs(address.sin_port);
+  close(fd);
+
+  const auto start = std::chrono::steady_clock::now();
+  auto [code, output] = Shell(absl::StrCat(
+      "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=", port, " '", Rwn(),
+      "' train --spec='", Spec("alone", 16), "' --out='", (root_ / "runs").string(),
+      "' --quiet --threads=1 --dist_timeout=3"));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_THAT(output, HasSubstr("rank 0 of 2: the ranks did not all meet at 127.0.0.1:" +
+                                std::to_string(port) + " within the 3 s timeout"));
+  EXPECT_THAT(output, HasSubstr("1 of 2 ranks joined"));
+  // It gave up (no hang): the 3 s wait plus process start-up, far below
+  // c10d's 30-minute default.
+  EXPECT_LT(seconds, 30) << output;
+  EXPECT_FALSE(fs::exists(root_ / "runs")) << "nothing may be written";
+}
+
+TEST_F(DistributedTest, LaunchReturnsTheFirstFailingRanksCode) {
+  auto [code, output] =
+      Shell(absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec=/nonexistent.pbtxt"));
+  EXPECT_EQ(code, 2) << output;
+  EXPECT_THAT(output, HasSubstr("[rank 0] rwn: /nonexistent.pbtxt"));
+  EXPECT_THAT(output, HasSubstr("[launch] rank "));
+  std::tie(code, output) = Shell(absl::StrCat("'", Rwn(), "' launch --nproc=0 -- train"));
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(output, HasSubstr("--nproc=0; allowed: >= 1"));
+  std::tie(code, output) = Shell(absl::StrCat("'", Rwn(), "' train --spec=x --world_size=2 --rank=2"));
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(output, HasSubstr("rank 2; allowed: 0 to 1 (world size 2)"));
+}
+
+}  // namespace
+}  // namespace rwn
