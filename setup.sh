@@ -15,6 +15,8 @@ PACKAGES=(
   gnuplot-nox
   # data for the quick start and the Fashion-MNIST tests
   dataset-fashion-mnist
+  # the one-node Slurm cluster of //tests:slurm_test (tools/slurm/)
+  slurm-wlm munge
 )
 
 step() { printf 'setup: %s\n' "$*"; }

@@ -28,6 +28,24 @@ absl::Status AppendLine(const std::string& path, absl::string_view line);
 // 64-bit FNV-1a of `data`, as 16 lowercase hex digits.
 std::string Fingerprint(absl::string_view data);
 
+// An exclusive advisory lock (flock) on a file, held while the object
+// lives; the kernel drops it when the process dies, even by SIGKILL.
+class FileLock {
+ public:
+  // FailedPrecondition when another process holds it.
+  static absl::StatusOr<FileLock> Acquire(const std::string& path);
+  // Whether some process holds the lock on `path` now.
+  static bool IsHeld(const std::string& path);
+
+  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock& operator=(FileLock&&) = delete;
+  ~FileLock();
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 }  // namespace rwn
 
 #endif  // RWN_CORE_FILES_H_

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 #include <filesystem>
 #include <regex>
 #include <system_error>
@@ -341,14 +342,28 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
                     spec.epochs());
   }
   if (!frozen_line.empty()) absl::StrAppend(&header, "\n", frozen_line);
+  std::optional<FileLock> lock;  // held while this process trains the run
   if (writer) {
     std::error_code error;
-    if (options.restart) fs::remove_all(outcome.dir, error);
+    if (options.restart) {
+      if (FileLock::IsHeld(outcome.dir + "/.lock")) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            outcome.dir, " is being trained by another process; not restarting it"));
+      }
+      fs::remove_all(outcome.dir, error);
+    }
     fs::create_directories(outcome.dir, error);
     if (error) {
       return absl::FailedPreconditionError(
           absl::StrCat(outcome.dir, ": cannot create the run folder: ", error.message()));
     }
+    absl::StatusOr<FileLock> acquired = FileLock::Acquire(outcome.dir + "/.lock");
+    if (!acquired.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          outcome.dir, " is being trained by another process (", acquired.status().message(),
+          "); wait for it, or stop it first"));
+    }
+    lock.emplace(std::move(*acquired));
     // The metrics file is rewritten from the checkpoint's history: epochs
     // after the checkpoint are trained again.
     std::string metrics_lines;

@@ -8,6 +8,9 @@
 //                    when the run finishes, as its learned delta
 //     summary.json   RunSummary; written last, so it marks a finished run
 //     log.txt        the epoch lines
+//     .lock          flock'ed by the process training the run, so a second
+//                    process (a requeued Slurm task, a second sweep) refuses
+//                    to train it at the same time
 //
 // Everything in the spec is checked, the dataset loaded and the model built
 // before the folder is created, so a bad spec leaves nothing behind. A

@@ -6,6 +6,8 @@
 //             --master_port --dist_timeout]  (data-parallel; or RANK, WORLD_SIZE, ...)
 //   rwn launch --nproc=N [--master_port=P] -- train --spec=F.pbtxt ...
 //   rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N] [--point=K]
+//             [--backend=slurm [--dry_run] [--max_parallel=N] [--partition=P]
+//             [--time=T] [--cpus_per_task=C]] [--status]
 //   rwn report --runs=DIR --out=DIR
 //   rwn weights --run=DIR | --runs=DIR --out=DIR
 //   rwn count --spec=F.pbtxt | --model='...' [--input=CxHxW --classes=N]
@@ -18,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +32,7 @@
 #include "core/text_proto.h"
 #include "experiments/count.h"
 #include "experiments/launch.h"
+#include "experiments/slurm.h"
 #include "core/runtime.h"
 #include "experiments/experiment.h"
 #include "experiments/report.h"
@@ -58,6 +62,13 @@ DEFINE_string(master_addr, "", "train: rank 0's address (default: $MASTER_ADDR, 
 DEFINE_int32(master_port, 0, "train, launch: rank 0's port (default: $MASTER_PORT, else 29500; launch: a free port)");
 DEFINE_double(dist_timeout, 300, "train: seconds a rank waits for its peers before failing");
 DEFINE_int32(nproc, 0, "launch: number of local ranks");
+DEFINE_string(backend, "local", "sweep: local (worker processes here) or slurm (a job array via sbatch)");
+DEFINE_bool(dry_run, false, "sweep --backend=slurm: print the sbatch script instead of submitting it");
+DEFINE_bool(status, false, "sweep: say which points are finished, running, pending or failed");
+DEFINE_int32(max_parallel, 0, "sweep --backend=slurm: array tasks running at once; 0 = no limit");
+DEFINE_string(partition, "", "sweep --backend=slurm: the partition; empty = the cluster's default");
+DEFINE_string(time, "", "sweep --backend=slurm: time limit per point, e.g. 04:00:00");
+DEFINE_int32(cpus_per_task, 1, "sweep --backend=slurm: cores (and threads) per point");
 
 namespace {
 
@@ -79,7 +90,11 @@ constexpr char kUsage[] =
     "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
     "      processes that share the cores; finished points are skipped,\n"
     "      unfinished ones resume, a failing point does not stop the others.\n"
-    "      --point=K runs point K alone in this process.\n"
+    "      --point=K runs point K alone in this process. --backend=slurm\n"
+    "      submits the unfinished points as a Slurm job array instead\n"
+    "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
+    "      --cpus_per_task); --status lists finished, running, pending and\n"
+    "      failed points.\n"
     "  rwn report --runs=DIR --out=DIR\n"
     "      tables (Markdown, CSV; mean +- std over seeds) and PNG figures of\n"
     "      the finished runs under --runs.\n"
@@ -207,6 +222,43 @@ int PrintOutcome(const absl::StatusOr<rwn::RunOutcome>& outcome) {
   return 0;
 }
 
+// The unfinished points as a Slurm job array (or its script, with --dry_run).
+int SweepOnSlurm(const std::vector<rwn::SweepPoint>& points) {
+  rwn::SlurmOptions options;
+  std::error_code error;
+  options.rwn = std::filesystem::read_symlink("/proc/self/exe", error).string();
+  options.spec_path = std::filesystem::absolute(FLAGS_spec).string();
+  options.out = std::filesystem::absolute(FLAGS_out).lexically_normal().string();
+  options.max_parallel = FLAGS_max_parallel;
+  options.partition = FLAGS_partition;
+  options.time = FLAGS_time;
+  options.cpus_per_task = FLAGS_cpus_per_task;
+  if (absl::Status valid = rwn::ValidateSlurmOptions(options); !valid.ok()) return Fail(valid);
+  std::vector<int> pending;
+  for (const rwn::PointStatus& s : rwn::SweepStatus(points, options.out, {})) {
+    if (s.state != rwn::PointStatus::kFinished) pending.push_back(s.index);
+  }
+  if (pending.empty()) {
+    std::printf("all %zu points are finished; nothing to submit\n", points.size());
+    return 0;
+  }
+  if (FLAGS_dry_run) {
+    std::fputs(rwn::SlurmScript(points, pending, options).c_str(), stdout);
+    return 0;
+  }
+  if (absl::Status written = rwn::WriteSweepPoints(points, options.out); !written.ok()) {
+    return Fail(written);
+  }
+  absl::StatusOr<std::string> job = rwn::SubmitSlurm(points, pending, options);
+  if (!job.ok()) return Fail(job.status());
+  std::printf("submitted Slurm job %s: %zu of %zu points as array tasks (logs in %s)\n"
+              "follow it with: rwn sweep --spec=%s --out=%s --status\n",
+              job->c_str(), pending.size(), points.size(),
+              rwn::SweepLogDir(points, options.out).c_str(), options.spec_path.c_str(),
+              options.out.c_str());
+  return 0;
+}
+
 int Sweep(const char* self) {
   if (FLAGS_spec.empty()) return Fail(absl::InvalidArgumentError("sweep needs --spec=S.pbtxt"));
   absl::StatusOr<rwn::SweepSpec> sweep = rwn::ParseTextProtoFile<rwn::SweepSpec>(FLAGS_spec);
@@ -229,6 +281,28 @@ int Sweep(const char* self) {
     options.quiet = FLAGS_quiet;
     options.checkpoint_every = FLAGS_checkpoint_every;
     return PrintOutcome(rwn::RunExperiment((*points)[FLAGS_point].spec, options));
+  }
+  if (FLAGS_status) {
+    const std::vector<rwn::PointStatus> statuses =
+        rwn::SweepStatus(*points, FLAGS_out, rwn::SlurmQueue(*points, FLAGS_out));
+    std::map<std::string, int> counts;
+    for (const rwn::PointStatus& s : statuses) {
+      const char* state = rwn::PointStateName(s.state);
+      ++counts[state];
+      std::printf("%4d  %-11s %s%s%s\n", s.index, state, s.name.c_str(),
+                  s.detail.empty() ? "" : ": ", s.detail.c_str());
+    }
+    std::vector<std::string> parts;
+    for (const char* state : {"finished", "running", "pending", "failed", "not started"}) {
+      if (counts[state] > 0) parts.push_back(absl::StrCat(counts[state], " ", state));
+    }
+    std::printf("%d points: %s\n", total, absl::StrJoin(parts, ", ").c_str());
+    return 0;
+  }
+  if (FLAGS_backend == "slurm") return SweepOnSlurm(*points);
+  if (FLAGS_backend != "local") {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--backend=", FLAGS_backend, "; allowed: local, slurm")));
   }
   if (FLAGS_workers < 1) {
     return Fail(absl::InvalidArgumentError(

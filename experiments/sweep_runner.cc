@@ -11,6 +11,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/files.h"
@@ -52,6 +53,60 @@ std::string SweepLogDir(const std::vector<SweepPoint>& points, const std::string
   return (fs::path(out) / ".sweep" / (points.empty() ? "sweep" : points[0].sweep_name)).string();
 }
 
+absl::Status WriteSweepPoints(const std::vector<SweepPoint>& points, const std::string& out) {
+  if (points.empty()) return absl::OkStatus();
+  const fs::path folder = fs::path(out) / points[0].sweep_name;
+  std::error_code error;
+  fs::create_directories(folder, error);
+  std::string names;
+  for (const SweepPoint& point : points) absl::StrAppend(&names, point.spec.name(), "\n");
+  return WriteFileAtomically((folder / kSweepPointsFile).string(), names);
+}
+
+const char* PointStateName(PointStatus::State state) {
+  switch (state) {
+    case PointStatus::kFinished:
+      return "finished";
+    case PointStatus::kRunning:
+      return "running";
+    case PointStatus::kPending:
+      return "pending";
+    case PointStatus::kFailed:
+      return "failed";
+    case PointStatus::kNotStarted:
+      break;
+  }
+  return "not started";
+}
+
+std::vector<PointStatus> SweepStatus(const std::vector<SweepPoint>& points, const std::string& out,
+                                     const std::map<int, std::string>& scheduled) {
+  const std::string logs = SweepLogDir(points, out);
+  std::vector<PointStatus> statuses;
+  for (const SweepPoint& point : points) {
+    PointStatus status;
+    status.index = point.index;
+    status.name = point.spec.name();
+    const std::string dir = RunDir(point.spec, out);
+    const std::string log = absl::StrCat(logs, "/point-", point.index, ".log");
+    auto it = scheduled.find(point.index);
+    if (fs::exists(dir + "/summary.json")) {
+      status.state = PointStatus::kFinished;
+      status.detail = absl::StrFormat("test top-1 %.2f%%", 100 * FinalTop1(dir + "/summary.json"));
+    } else if (FileLock::IsHeld(dir + "/.lock")) {
+      status.state = PointStatus::kRunning;
+    } else if (it != scheduled.end()) {
+      status.state = it->second == "running" ? PointStatus::kRunning : PointStatus::kPending;
+    } else if (fs::exists(log) || fs::exists(dir)) {
+      // Not finished and no longer held by anyone: it stopped.
+      status.state = PointStatus::kFailed;
+      status.detail = LastLine(log);
+    }
+    statuses.push_back(std::move(status));
+  }
+  return statuses;
+}
+
 absl::StatusOr<std::vector<PointOutcome>> RunSweep(const std::vector<SweepPoint>& points,
                                                    const SweepRunOptions& options) {
   std::vector<PointOutcome> outcomes(points.size());
@@ -86,13 +141,7 @@ absl::StatusOr<std::vector<PointOutcome>> RunSweep(const std::vector<SweepPoint>
   }
   const std::string logs = SweepLogDir(points, options.out);
   std::error_code error;
-  if (!points.empty()) {
-    const fs::path folder = fs::path(options.out) / points[0].sweep_name;
-    fs::create_directories(folder, error);
-    std::string names;
-    for (const SweepPoint& point : points) absl::StrAppend(&names, point.spec.name(), "\n");
-    RETURN_IF_ERROR(WriteFileAtomically((folder / kSweepPointsFile).string(), names));
-  }
+  RETURN_IF_ERROR(WriteSweepPoints(points, options.out));
   if (!pending.empty()) fs::create_directories(logs, error);
   if (error) {
     return absl::FailedPreconditionError(

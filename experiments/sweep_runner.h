@@ -8,6 +8,7 @@
 #ifndef RWN_EXPERIMENTS_SWEEP_RUNNER_H_
 #define RWN_EXPERIMENTS_SWEEP_RUNNER_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,23 @@ absl::StatusOr<std::vector<PointOutcome>> RunSweep(const std::vector<SweepPoint>
 
 // The folder of the workers' logs.
 std::string SweepLogDir(const std::vector<SweepPoint>& points, const std::string& out);
+
+// Writes <out>/<sweep>/sweep_points.txt (the grid order, for reports).
+absl::Status WriteSweepPoints(const std::vector<SweepPoint>& points, const std::string& out);
+
+// Where each point of a sweep stands, from its run folder and log, and from
+// a scheduler's view of the points it still holds (`scheduled`: point index
+// -> "pending" or "running", e.g. from squeue).
+struct PointStatus {
+  enum State { kFinished, kRunning, kPending, kFailed, kNotStarted };
+  int index = 0;
+  std::string name;
+  State state = kNotStarted;
+  std::string detail;  // finished: test top-1; failed: the log's last line
+};
+std::vector<PointStatus> SweepStatus(const std::vector<SweepPoint>& points, const std::string& out,
+                                     const std::map<int, std::string>& scheduled);
+const char* PointStateName(PointStatus::State state);
 
 }  // namespace rwn
 
