@@ -64,7 +64,12 @@ expect 2 augmented-prefix "cache_frozen_prefix = true needs un-augmented data, b
 # Missing spec file, unknown flag, unknown command.
 expect 2 no-spec-file "nope.pbtxt: cannot open" -- train --spec="$TMP/nope.pbtxt" --out="$OUT"
 expect 2 unknown-flag "unknown flag --sped" -- train --sped=x
-expect 2 unknown-command "unknown command 'fly'; allowed: train, sweep, report, weights, count" -- fly
+expect 2 unknown-command "unknown command 'fly'; allowed: train, launch, sweep, report, weights, count" -- fly
+expect 2 no-gpu "--device=cuda: no CUDA GPU available" -- train --spec="$TMP/malformed.pbtxt" --device=cuda
+expect 2 bad-device "--device=gpu; allowed: cpu, cuda, cuda:N (N >= 0), auto" -- \
+  train --spec="$TMP/malformed.pbtxt" --device=gpu
+RANK=two expect 2 bad-rank-env "RANK=two in the environment; allowed: a whole number" -- \
+  train --spec="$TMP/malformed.pbtxt"
 
 [[ ! -e "$OUT" ]] || fail "bad input created $OUT: $(find "$OUT")"
 
@@ -125,6 +130,17 @@ sweep_run="$(dirname "$(find "$TMP/sweep-runs/cli-sweep/0.5" -name summary.json)
 expect 0 weights "| conv1 " -- weights --run="$sweep_run"
 [[ -s "$sweep_run/weights.csv" ]] || fail "weights.csv not written"
 expect 2 weights-no-run "cannot open" -- weights --run="$TMP/nowhere"
+expect 0 sweep-status "2 points: 2 finished" -- \
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --status
+expect 0 slurm-nothing-to-do "all 2 points are finished; nothing to submit" -- \
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --backend=slurm
+expect 0 slurm-dry-run "#SBATCH --array=0-1%1" -- \
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/other-runs" --backend=slurm --dry_run --max_parallel=1
+expect 2 slurm-bad-time "--time=soon; allowed: minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]]" -- \
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/other-runs" --backend=slurm --time=soon
+expect 2 bad-backend "--backend=k8s; allowed: local, slurm" -- \
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/other-runs" --backend=k8s
+[[ ! -e "$TMP/other-runs" ]] || fail "a dry run or refused sweep created $TMP/other-runs"
 
 # rwn count: the anatomy of a network, from a spec or from --model.
 expect 0 count-model "| total " -- count --model='wide_resnet { depth: 28 widen_factor: 4 }' \

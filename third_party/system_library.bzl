@@ -37,6 +37,9 @@ def _libtorch_repository_impl(ctx):
     root = ctx.os.environ.get("RWN_LIBTORCH", "/usr").rstrip("/") or "/"
     api = root + "/include/torch/csrc/api/include"
     if not ctx.path(api + "/torch/torch.h").exists:
+        if root != "/usr":
+            fail(("RWN_LIBTORCH=%s is not a libtorch: %s/torch/torch.h is missing. Point it at " +
+                  "an unpacked libtorch (its folder holds include/ and lib/).") % (root, api))
         _fail_missing("libtorch", api + "/torch/torch.h (RWN_LIBTORCH=%s)" % root, "libtorch-dev")
     libdir = None
     for candidate in [root + "/lib/x86_64-linux-gnu", root + "/lib"]:
@@ -46,6 +49,10 @@ def _libtorch_repository_impl(ctx):
     if not libdir:
         _fail_missing("libtorch.so", root + "/lib[/x86_64-linux-gnu]/libtorch.so", "libtorch-dev")
     cuda = ctx.path(libdir + "/libtorch_cuda.so").exists
+    if ctx.os.environ.get("RWN_REQUIRE_CUDA", "") == "1" and not cuda:
+        fail(("--config=cuda needs a CUDA build of libtorch, but RWN_LIBTORCH=%s has no " +
+              "libtorch_cuda.so in %s. Unpack pytorch.org's libtorch (cxx11 ABI, CUDA) and " +
+              "pass --repo_env=RWN_LIBTORCH=<its folder> after --config=cuda.") % (root, libdir))
 
     # The C++ API headers live below include/torch/csrc/api/include; the rest
     # (ATen, c10) below include/, which for /usr is already a system path.
@@ -79,6 +86,6 @@ cc_library(
 
 libtorch_repository = repository_rule(
     implementation = _libtorch_repository_impl,
-    environ = ["RWN_LIBTORCH"],
+    environ = ["RWN_LIBTORCH", "RWN_REQUIRE_CUDA"],
     local = True,
 )
