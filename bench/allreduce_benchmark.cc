@@ -13,15 +13,12 @@
 #include <unistd.h>
 #include <torch/torch.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <cstdio>
 #include <memory>
 
 #include "core/runtime.h"
 #include "core/text_proto.h"
+#include "experiments/launch.h"
 #include "models/model.h"
 #include "models/model.pb.h"
 #include "selectors/plan.h"
@@ -80,25 +77,18 @@ void AllReduce(benchmark::State& state, const Config& config) {
   state.counters["learned_M"] = params / 1e6;  // entries of the learned tensors
 }
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 }  // namespace
 }  // namespace rwn
 
 int main(int argc, char** argv) {
   rwn::DistributedOptions options;
   options.world_size = 2;
-  options.master_port = rwn::FreePort();
+  auto port = rwn::FreePort();
+  if (!port.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(port.status().message()).c_str());
+    return 1;
+  }
+  options.master_port = *port;
   options.timeout = std::chrono::seconds(60);
   const pid_t child = fork();
   options.rank = child == 0 ? 1 : 0;

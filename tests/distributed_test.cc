@@ -3,11 +3,7 @@
 // one process training on the union of their batches; a rank whose peer
 // never starts fails with the timeout message within the timeout; launch
 // returns the first failing rank's exit code.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
 #include "experiments/experiment.h"
+#include "experiments/launch.h"
 #include "models/model.h"
 #include "selectors/plan.h"
 
@@ -128,15 +125,9 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
 
 TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
   // A port nobody listens on.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const int port = ntohs(address.sin_port);
-  close(fd);
+  absl::StatusOr<int> free = FreePort();
+  ASSERT_TRUE(free.ok());
+  const int port = *free;
 
   const auto start = std::chrono::steady_clock::now();
   auto [code, output] = Shell(absl::StrCat(
