@@ -284,7 +284,7 @@ std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs) {
     p.params = first.summary.params();
     p.learned = first.summary.learned_params();
     p.fraction = p.params > 0 ? static_cast<double>(p.learned) / p.params : 1;
-    p.all_learned = !first.spec.has_learn();
+    p.all_learned = !first.spec.has_learn() || p.learned == p.params;
     p.fixed = first.spec.learn().fixed() == LearnSpec::ZERO ? "zero" : "random";
     p.dimension = SliceDimension(first.spec.learn());
     p.members = first.summary.ensemble().members();

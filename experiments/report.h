@@ -65,7 +65,7 @@ struct Point {
   Stat final_top1, best_top1;
   double fraction = 1;   // learned / params
   std::string fixed;     // "random" or "zero"
-  bool all_learned = false;  // no learn block
+  bool all_learned = false;  // no learn block, or one that learns every parameter
   // The weight dimension the run slices when its learn block has a single
   // slicing selector (the paper's dim_slice): "1 filters", "2 inputs",
   // "3 rows" or "4 columns"; "" otherwise.

@@ -173,6 +173,26 @@ TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
   EXPECT_THAT(*ReadFile((root_ / "report/f2_dims.gp").string()), HasSubstr("dim_slice 2 inputs"));
 }
 
+// A selection that learns every parameter (filter fraction 1.0 with BN and
+// fc) is the all-learned reference of Figures 1, 4 and 5, drawn as a dashed
+// line rather than a point at fraction 1.
+TEST_F(ReportTest, ASelectionOfEverythingIsTheAllLearnedReference) {
+  AddRun("f1/wrn/1.0", 1, "WRN", 1000, 0.90, 0.90,
+         "learn { selector { filter_fraction { fraction: 1.0 } } }");
+  AddRun("f1/wrn/0.1", 1, "WRN", 100, 0.70, 0.70,
+         "learn { selector { filter_fraction { fraction: 0.1 } } }");
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok());
+  std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_FALSE(points[0].all_learned);  // 0.1
+  EXPECT_TRUE(points[1].all_learned);   // 1.0
+  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  const std::string script = *ReadFile((root_ / "report/f1_fraction.gp").string());
+  EXPECT_THAT(script, HasSubstr("90 with lines dashtype 2 title \"WRN, all learned\""));
+  EXPECT_EQ(*ReadFile((root_ / "report/f1_fraction.dat").string()), "0.1 70 0\n\n\n");
+}
+
 TEST_F(ReportTest, AFolderWithoutRunsIsNamed) {
   EXPECT_EQ(ReadRuns((root_ / "nothing").string()).status().message(),
             (root_ / "nothing").string() + ": no such folder of runs");
