@@ -1,4 +1,4 @@
-// Data-parallel training on torch's own c10d engine (DESIGN.md section 8):
+// Data-parallel training on torch's own c10d engine:
 // ranks meet through a c10d::TCPStore on MASTER_ADDR:MASTER_PORT and talk
 // through a c10d::ProcessGroupGloo (CPU). The same variables as torchrun's
 // say who is who; flags override them.
