@@ -1,9 +1,11 @@
 // Data-parallel training through the `rwn` binary on loopback: two ranks
 // started by `rwn launch` end with bit-identical learned weights that match
-// one process training on the union of their batches; a rank whose peer
-// never starts fails with the timeout message within the timeout; launch
-// returns the first failing rank's exit code.
+// one process training on the union of their batches; killed ranks resume
+// exactly; a rank whose peer never starts fails with the timeout message
+// within the timeout; launch returns the first failing rank's exit code.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,6 +16,7 @@
 #include <filesystem>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
@@ -21,6 +24,7 @@
 #include "experiments/launch.h"
 #include "models/model.h"
 #include "selectors/plan.h"
+#include "train/checkpoint.h"
 
 namespace rwn {
 namespace {
@@ -121,6 +125,70 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   EXPECT_GT((CurrentValue(*ranks->network, fc) - CurrentValue(**initial, fc)).abs().max().item<double>(),
             1e-3);
   EXPECT_THAT(*ReadFile((two / "log.txt").string()), HasSubstr("on each of 2 ranks"));
+}
+
+// Two ranks killed (SIGKILL, launch and both ranks) after their first
+// checkpoint resume from rank 0's checkpoint when started again, and end
+// bit for bit where two ranks that were never interrupted end.
+TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
+  const std::string spec = (root_ / "resume.pbtxt").string();
+  ASSERT_TRUE(WriteFileAtomically(spec, absl::StrCat(R"pb(
+    name: "resume"
+    seed: 5
+    model { wide_resnet { depth: 10 widen_factor: 1 } }
+    dataset { synthetic { train_size: 1536 test_size: 64 size: 12 } }
+    learn { selector { filter_fraction { fraction: 0.5 } } }
+    optimizer { sgd { lr: 0.05 momentum: 0.9 } }
+    epochs: 3
+    batch_size: 16
+    augment: false
+  )pb")).ok());
+  auto launch = [&](const std::string& out) {
+    return absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec='", spec, "' --out='",
+                        (root_ / out).string(), "' --quiet");
+  };
+  auto [code, output] = Shell(launch("straight"));
+  ASSERT_EQ(code, 0) << output;
+
+  // The same, killed as soon as rank 0's first checkpoint is on disk.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setsid();  // its own process group: launch and both ranks
+    std::freopen((root_ / "killed.log").c_str(), "w", stdout);
+    execl("/bin/sh", "sh", "-c", launch("killed").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  fs::path checkpoint;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (checkpoint.empty() && std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(root_ / "killed/resume")) {
+      for (const auto& entry : fs::directory_iterator(root_ / "killed/resume")) {
+        if (fs::exists(entry.path() / "checkpoint.rwn")) checkpoint = entry.path() / "checkpoint.rwn";
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(checkpoint.empty()) << "no checkpoint appeared";
+  kill(-pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_FALSE(fs::exists(checkpoint.parent_path() / "summary.json"))
+      << "the run ended before it could be killed";
+
+  std::tie(code, output) = Shell(launch("killed"));
+  ASSERT_EQ(code, 0) << output;
+  EXPECT_THAT(output, HasSubstr("[rank 0] resumed after epoch"));
+  EXPECT_THAT(output, HasSubstr("[rank 1] resumed after epoch"));
+  absl::StatusOr<Checkpoint> resumed = ReadCheckpoint(checkpoint.string());
+  absl::StatusOr<Checkpoint> straight = ReadCheckpoint(
+      (fs::directory_iterator(root_ / "straight/resume")->path() / "checkpoint.rwn").string());
+  ASSERT_TRUE(resumed.ok() && straight.ok());
+  EXPECT_EQ(resumed->epoch(), 3);
+  ASSERT_EQ(resumed->learned_size(), straight->learned_size());
+  for (int i = 0; i < resumed->learned_size(); ++i) {
+    EXPECT_TRUE(resumed->learned(i).data() == straight->learned(i).data())
+        << resumed->learned(i).name() << " differs";
+  }
 }
 
 TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
