@@ -98,9 +98,10 @@ constexpr char kUsage[] =
     "  rwn report --runs=DIR --out=DIR\n"
     "      tables (Markdown, CSV; mean +- std over seeds) and PNG figures of\n"
     "      the finished runs under --runs.\n"
-    "  rwn weights --run=DIR\n"
+    "  rwn weights --run=DIR | --runs=DIR --out=DIR\n"
     "      per conv layer of a trained run: learned and fixed weights, their\n"
-    "      mean |w| and variance (also written to DIR/weights.csv).\n"
+    "      mean |w| and variance (also written to DIR/weights.csv); with\n"
+    "      --runs, every finished run and the paper's Figure 6 (weights.png).\n"
     "  rwn count --spec=F.pbtxt [--input=CxHxW --classes=N]\n"
     "  rwn count --model='wide_resnet { depth: 28 }' --input=3x32x32 --classes=10\n"
     "      prints parameters, learned and fixed per layer and group, and totals.\n";
