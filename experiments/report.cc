@@ -171,9 +171,21 @@ absl::Status DimensionsFigure(const std::string& sweep, const std::vector<const 
   std::vector<std::string> plots;
   int index = 0;
   for (const auto& [dimension, members] : series) {
+    // Points that coincide (e.g. a third and one of 3 rows) share one label.
+    std::vector<std::pair<std::pair<int64_t, double>, std::string>> labelled;
     for (const Point* p : members) {
-      absl::StrAppend(&data, p->learned, " ", 100 * p->final_top1.mean, " ",
-                      p->labels.empty() ? p->name : p->labels.back(), "\n");
+      const std::pair<int64_t, double> at = {p->learned, 100 * p->final_top1.mean};
+      const std::string label = p->labels.empty() ? p->name : p->labels.back();
+      auto it = std::find_if(labelled.begin(), labelled.end(),
+                             [&](const auto& entry) { return entry.first == at; });
+      if (it == labelled.end()) {
+        labelled.push_back({at, label});
+      } else {
+        absl::StrAppend(&it->second, ",", label);
+      }
+    }
+    for (const auto& [at, label] : labelled) {
+      absl::StrAppend(&data, at.first, " ", at.second, " ", label, "\n");
     }
     absl::StrAppend(&data, "\n\n");
     plots.push_back(absl::StrCat("data index ", index, " using 1:2 with points pointtype 7 pointsize 1.5 title ",

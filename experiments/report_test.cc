@@ -154,14 +154,17 @@ TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
          "learn { selector { spatial_slice { axis: ROWS count: 1 } } }");
   AddRun("f2/columns-1", 1, "DenseNet", 900, 0.44, 0.44,
          "learn { selector { spatial_slice { axis: COLUMNS count: 1 } } }");
+  AddRun("f2/rows-0.34", 1, "DenseNet", 900, 0.45, 0.45,
+         "learn { selector { spatial_slice { axis: ROWS fraction: 0.34 } } }");
   auto runs = ReadRuns((root_ / "runs").string());
   ASSERT_TRUE(runs.ok()) << runs.status();
   std::vector<Point> points = GroupPoints(*runs);
-  ASSERT_EQ(points.size(), 4u);
+  ASSERT_EQ(points.size(), 5u);
   EXPECT_EQ(points[0].dimension, "4 columns");
   EXPECT_EQ(points[1].dimension, "1 filters");
   EXPECT_EQ(points[2].dimension, "2 inputs");
   EXPECT_EQ(points[3].dimension, "3 rows");
+  EXPECT_EQ(points[4].dimension, "3 rows");
   auto written = WriteReport(*runs, (root_ / "report").string());
   ASSERT_TRUE(written.ok()) << written.status();
   EXPECT_THAT(*written, ::testing::Contains("f2_dims.png"));
@@ -170,6 +173,8 @@ TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
   const std::string data = *ReadFile((root_ / "report/f2_dims.dat").string());
   EXPECT_THAT(data, HasSubstr("300 50 filters-1\n"));
   EXPECT_THAT(data, HasSubstr("280 40 inputs-1\n"));
+  // Two slices that select the same weights are one point with both labels.
+  EXPECT_THAT(data, HasSubstr("900 45 rows-0.34,rows-1\n"));
   EXPECT_THAT(*ReadFile((root_ / "report/f2_dims.gp").string()), HasSubstr("dim_slice 2 inputs"));
 }
 
