@@ -385,14 +385,26 @@ absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord
       RETURN_IF_ERROR(write(sweep + ".csv", ensembles.ToCsv()));
       continue;
     }
+    // Rows: the label (axis) with the most values, the last one on a tie;
+    // columns: the other labels.
+    size_t depth = members.front()->labels.size();
+    for (const Point* p : members) depth = std::min(depth, p->labels.size());
+    size_t row_axis = depth > 0 ? depth - 1 : 0;
+    size_t most = 0;
+    for (size_t axis = 0; axis < depth; ++axis) {
+      std::set<std::string> values;
+      for (const Point* p : members) values.insert(p->labels[axis]);
+      if (values.size() >= most) most = values.size(), row_axis = axis;
+    }
     std::vector<std::string> columns, rows;
     std::map<std::pair<std::string, std::string>, const Point*> cells;
     for (const Point* p : members) {
-      const std::string row = p->labels.empty() ? "-" : p->labels.back();
-      const std::string column =
-          p->labels.size() <= 1
-              ? "test top-1 (%)"
-              : absl::StrJoin(p->labels.begin(), p->labels.end() - 1, " / ");
+      const std::string row = p->labels.empty() ? "-" : p->labels[std::min(row_axis, p->labels.size() - 1)];
+      std::vector<std::string> others;
+      for (size_t axis = 0; axis < p->labels.size(); ++axis) {
+        if (axis != row_axis) others.push_back(p->labels[axis]);
+      }
+      const std::string column = others.empty() ? "test top-1 (%)" : absl::StrJoin(others, " / ");
       if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
       if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
       cells[{row, column}] = p;

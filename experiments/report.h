@@ -7,8 +7,10 @@
 //   runs.csv                  one row per run
 //   points.md, points.csv     one row per point
 //   <sweep>.md, <sweep>.csv   per sweep (first part of the names): rows are
-//                             the points' last label, columns the labels
-//                             before it (the layout of the paper's Table 1)
+//                             the values of the axis with the most values
+//                             (the last such axis on a tie), columns the
+//                             other labels (the layout of the paper's
+//                             Table 1)
 //   <sweep>_fraction.png      test accuracy against the fraction of
 //                             parameters learned, one line per model and
 //                             fixed-weight kind (random or zero), with each

@@ -100,6 +100,23 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   EXPECT_THAT(*ReadFile((root_ / "report/t1_params.gp").string()), HasSubstr("points per decade"));
 }
 
+TEST_F(ReportTest, RowsAreTheAxisWithTheMostValues) {
+  // arch x selection x fixed, as Figure 1: the selections make the rows.
+  for (const char* arch : {"wrn", "resnet"}) {
+    for (const char* selection : {"0.1", "0.4", "k1"}) {
+      for (const char* fixed : {"random", "zero"}) {
+        AddRun(absl::StrCat("f/", arch, "/", selection, "/", fixed), 1, arch, 10, 0.5, 0.5);
+      }
+    }
+  }
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok());
+  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  const std::string pivot = *ReadFile((root_ / "report/f.md").string());
+  EXPECT_THAT(pivot, HasSubstr("| resnet / random | resnet / zero | wrn / random | wrn / zero |"));
+  EXPECT_THAT(pivot, HasSubstr("| k1  |"));
+}
+
 TEST_F(ReportTest, RowsAndColumnsFollowTheSweepsAxisOrder) {
   // Name order would be block1, bn, conv1, fc; the grid says otherwise.
   for (const char* arch : {"wrn", "densenet"}) {
