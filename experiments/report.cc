@@ -95,11 +95,23 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
 // Test accuracy against log10 of the learned parameters, with fitted lines.
 absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Point*>& points,
                           const std::string& out, std::vector<std::string>* written) {
+  // One series (and fit) per model, and per fixed-weight kind when the
+  // sweep has both: zeroed and random fixed weights follow different lines.
+  bool zero = false;
+  for (const Point* p : points) zero |= !p->all_learned && p->fixed == "zero";
   std::map<std::string, std::vector<std::pair<double, double>>> by_model;
   for (const Point* p : points) {
-    if (p->learned > 0) {
-      by_model[p->model].push_back({std::log10(static_cast<double>(p->learned)),
-                                    100 * p->final_top1.mean});
+    if (p->learned == 0) continue;
+    const double x = std::log10(static_cast<double>(p->learned));
+    if (!zero) {
+      by_model[p->model].push_back({x, 100 * p->final_top1.mean});
+    } else if (p->all_learned) {  // the end point of both lines
+      for (const char* kind : {"random", "zero"}) {
+        by_model[absl::StrCat(p->model, ", fixed ", kind)].push_back({x, 100 * p->final_top1.mean});
+      }
+    } else {
+      by_model[absl::StrCat(p->model, ", fixed ", p->fixed)].push_back(
+          {x, 100 * p->final_top1.mean});
     }
   }
   if (by_model.empty()) return absl::OkStatus();
