@@ -3,7 +3,7 @@
 // tensors of WRN-16-4 on CIFAR-shaped input, all-reduced as the trainer does
 // (flat buckets of 25 MB). Bytes per step fall with the learned fraction.
 //
-//   bazel run -c opt //bench:allreduce_benchmark
+//   bazel run //bench:allreduce_benchmark
 //
 // The process forks itself into rank 1 (its output discarded); both ranks
 // run the same benchmarks with a fixed iteration count, so their collectives
