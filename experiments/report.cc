@@ -117,11 +117,14 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
   if (by_model.empty()) return absl::OkStatus();
   std::string data;
   std::vector<std::string> plots;
-  int index = 0;
+  int index = 0, series = 0;
   for (const auto& [model, xy] : by_model) {
+    // A series' points and its fit share a colour; point shapes differ too.
+    const int color = ++series;
     for (auto [x, y] : xy) absl::StrAppend(&data, x, " ", y, "\n");
     absl::StrAppend(&data, "\n\n");
-    plots.push_back(absl::StrCat("data index ", index++, " with points pointtype 7 title ",
+    plots.push_back(absl::StrCat("data index ", index++, " with points linecolor ", color,
+                                 " pointtype ", 4 + 2 * (series % 5), " title ",
                                  GnuplotQuote(model)));
     if (xy.size() >= 2) {
       // The fitted line over the model's own range of x.
@@ -129,7 +132,8 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
       double low = xy[0].first, high = xy[0].first;
       for (auto [x, y] : xy) low = std::min(low, x), high = std::max(high, x);
       absl::StrAppend(&data, low, " ", a + b * low, "\n", high, " ", a + b * high, "\n\n\n");
-      plots.push_back(absl::StrCat("data index ", index++, " with lines title ",
+      plots.push_back(absl::StrCat("data index ", index++, " with lines linecolor ", color,
+                                   " title ",
                                    GnuplotQuote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
     }
   }
