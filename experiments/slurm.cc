@@ -1,7 +1,5 @@
 #include "experiments/slurm.h"
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <regex>
@@ -12,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/files.h"
+#include "core/shell.h"
 #include "core/status_macros.h"
 #include "experiments/sweep_runner.h"
 
@@ -19,29 +18,6 @@ namespace rwn {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-// Runs a shell command; returns its exit code and output.
-std::pair<int, std::string> Shell(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "cannot start a shell"};
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 // "0-3,5" style ranges of sorted indices.
 std::string ArrayRanges(const std::vector<int>& indices) {
@@ -124,7 +100,7 @@ absl::StatusOr<std::string> SubmitSlurm(const std::vector<SweepPoint>& points,
   }
   const std::string script_path = logs + "/sweep.sbatch";
   RETURN_IF_ERROR(WriteFileAtomically(script_path, SlurmScript(points, indices, options)));
-  auto [code, output] = Shell(absl::StrCat("sbatch --parsable ", ShellQuote(script_path)));
+  auto [code, output] = RunShell(absl::StrCat("sbatch --parsable ", ShellQuote(script_path)));
   const std::string trimmed(absl::StripAsciiWhitespace(output));
   // --parsable prints "<job id>" or "<job id>;<cluster>".
   const std::string job = std::string(*absl::StrSplit(trimmed, ';').begin());
@@ -143,7 +119,7 @@ std::map<int, std::string> SlurmQueue(const std::vector<SweepPoint>& points,
   std::map<int, std::string> queued;
   absl::StatusOr<std::string> job = ReadFile(SweepLogDir(points, out) + "/slurm_job");
   if (!job.ok()) return queued;
-  auto [code, output] = Shell(absl::StrCat(
+  auto [code, output] = RunShell(absl::StrCat(
       "squeue -h -r -o '%K %T' -j ", ShellQuote(std::string(absl::StripAsciiWhitespace(*job)))));
   if (code != 0) return queued;
   for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipEmpty())) {

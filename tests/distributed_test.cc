@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
+#include "core/shell.h"
 #include "experiments/experiment.h"
 #include "experiments/launch.h"
 #include "models/model.h"
@@ -46,15 +47,6 @@ constexpr char kSpec[] = R"pb(
 
 std::string Rwn() { return std::string(std::getenv("TEST_SRCDIR")) + "/rwn/experiments/rwn"; }
 
-std::pair<int, std::string> Shell(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 class DistributedTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -78,7 +70,7 @@ class DistributedTest : public ::testing::Test {
 
 TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   const std::string out = (root_ / "runs").string();
-  auto [code, output] = Shell(absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec='",
+  auto [code, output] = RunShell(absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec='",
                                          Spec("two", 16), "' --out='", out, "' --quiet"));
   ASSERT_EQ(code, 0) << output;
   // Both ranks report the same fingerprint of their learned weights.
@@ -93,7 +85,7 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   EXPECT_EQ(fingerprints["0"], fingerprints["1"]);
   EXPECT_THAT(output, HasSubstr("[rank 1] two finished"));
 
-  std::tie(code, output) = Shell(absl::StrCat("'", Rwn(), "' train --spec='", Spec("one", 32),
+  std::tie(code, output) = RunShell(absl::StrCat("'", Rwn(), "' train --spec='", Spec("one", 32),
                                             "' --out='", out, "' --quiet --threads=1"));
   ASSERT_EQ(code, 0) << output;
 
@@ -147,7 +139,7 @@ TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
     return absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec='", spec, "' --out='",
                         (root_ / out).string(), "' --quiet");
   };
-  auto [code, output] = Shell(launch("straight"));
+  auto [code, output] = RunShell(launch("straight"));
   ASSERT_EQ(code, 0) << output;
 
   // The same, killed as soon as rank 0's first checkpoint is on disk.
@@ -175,7 +167,7 @@ TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
   ASSERT_FALSE(fs::exists(checkpoint.parent_path() / "summary.json"))
       << "the run ended before it could be killed";
 
-  std::tie(code, output) = Shell(launch("killed"));
+  std::tie(code, output) = RunShell(launch("killed"));
   ASSERT_EQ(code, 0) << output;
   EXPECT_THAT(output, HasSubstr("[rank 0] resumed after epoch"));
   EXPECT_THAT(output, HasSubstr("[rank 1] resumed after epoch"));
@@ -198,7 +190,7 @@ TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
   const int port = *free;
 
   const auto start = std::chrono::steady_clock::now();
-  auto [code, output] = Shell(absl::StrCat(
+  auto [code, output] = RunShell(absl::StrCat(
       "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=", port, " '", Rwn(),
       "' train --spec='", Spec("alone", 16), "' --out='", (root_ / "runs").string(),
       "' --quiet --threads=1 --dist_timeout=3"));
@@ -216,14 +208,14 @@ TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
 
 TEST_F(DistributedTest, LaunchReturnsTheFirstFailingRanksCode) {
   auto [code, output] =
-      Shell(absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec=/nonexistent.pbtxt"));
+      RunShell(absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec=/nonexistent.pbtxt"));
   EXPECT_EQ(code, 2) << output;
   EXPECT_THAT(output, HasSubstr("[rank 0] rwn: /nonexistent.pbtxt"));
   EXPECT_THAT(output, HasSubstr("[launch] rank "));
-  std::tie(code, output) = Shell(absl::StrCat("'", Rwn(), "' launch --nproc=0 -- train"));
+  std::tie(code, output) = RunShell(absl::StrCat("'", Rwn(), "' launch --nproc=0 -- train"));
   EXPECT_EQ(code, 2);
   EXPECT_THAT(output, HasSubstr("--nproc=0; allowed: >= 1"));
-  std::tie(code, output) = Shell(absl::StrCat("'", Rwn(), "' train --spec=x --world_size=2 --rank=2"));
+  std::tie(code, output) = RunShell(absl::StrCat("'", Rwn(), "' train --spec=x --world_size=2 --rank=2"));
   EXPECT_EQ(code, 2);
   EXPECT_THAT(output, HasSubstr("rank 2; allowed: 0 to 1 (world size 2)"));
 }
