@@ -17,6 +17,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # the one-node Slurm cluster of //tests:slurm_test (tools/slurm/)
   slurm-wlm munge
+  # pip downloads the pinned libtorch 2.x wheels (tools/libtorch/fetch.sh)
+  python3-pip
 )
 
 step() { printf 'setup: %s\n' "$*"; }

@@ -128,7 +128,9 @@ TEST(FilterFractionTest, FastPathSplitsConvsAndGivesTheOptimizerOnlySlices) {
   EXPECT_FALSE(params.contains("block1.0.conv1.weight"));
   for (const LearnedTensor& t : *learned) {
     EXPECT_FALSE(t.mask.defined()) << t.name;
-    if (t.name == "block2.0.conv1.weight") EXPECT_EQ(t.tensor.size(0), 8);  // 32 * 0.25
+    if (t.name == "block2.0.conv1.weight") {
+      EXPECT_EQ(t.tensor.size(0), 8);  // 32 * 0.25
+    }
   }
   EXPECT_FALSE(params["block1.0.bn1.weight"].requires_grad());
 }

@@ -1,6 +1,5 @@
 #include "train/trainer.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -8,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "core/files.h"
 #include "core/status_macros.h"
+#include "core/torch_compat.h"
 #include "core/torch_status.h"
 #include "datasets/loader.h"
 #include "datasets/prefetcher.h"
@@ -27,22 +27,6 @@ int64_t CorrectTopK(const torch::Tensor& logits, const torch::Tensor& labels, in
   return top.eq(labels.unsqueeze(1)).any(1).sum().item<int64_t>();
 }
 
-// CPU autocast to bfloat16 for the guard's lifetime.
-class BFloat16Autocast {
- public:
-  BFloat16Autocast() : was_enabled_(at::autocast::is_cpu_enabled()) {
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
-  }
-  ~BFloat16Autocast() {
-    at::autocast::set_cpu_enabled(was_enabled_);
-    at::autocast::clear_cache();
-  }
-
- private:
-  bool was_enabled_;
-};
-
 // Where the network's parameters are; batches go there.
 torch::Device DeviceOf(Network& network) {
   for (const auto& param : network.module->parameters()) return param.device();
@@ -56,7 +40,7 @@ torch::Tensor Forward(Network& network, torch::Tensor images, const ComputeOptio
     images = images.contiguous(at::MemoryFormat::ChannelsLast);
   }
   if (!compute.bfloat16) return network.forward(images);
-  BFloat16Autocast autocast;
+  CpuAutocast autocast(at::kBFloat16);
   return network.forward(images).to(torch::kFloat32);
 }
 
