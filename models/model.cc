@@ -1,10 +1,11 @@
 #include "models/model.h"
 
-#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cmath>
 
+#include "core/philox.h"
 #include "models/conv.h"
 #include "models/init.pb.h"
 
@@ -58,9 +59,42 @@ namespace {
 // fan_in of a conv or linear weight: in_channels * kernel elements.
 int64_t FanIn(const torch::Tensor& weight) { return weight.numel() / weight.size(0); }
 
-void UniformFanIn(torch::Tensor& tensor, int64_t fan_in, at::Generator& generator) {
-  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-  tensor.uniform_(-bound, bound, generator);
+// Fills `tensor` from the next stream of `seed`: each tensor drawn has its
+// own stream, numbered in drawing order, and is drawn on the CPU in parallel
+// pieces (core/philox.h: the values depend on the seed alone).
+class Draws {
+ public:
+  explicit Draws(uint64_t seed) : seed_(seed) {}
+
+  void Uniform(torch::Tensor& tensor, double bound) {
+    Fill(tensor, [bound](const RandomStream& s, int64_t begin, int64_t end, float* out) {
+      s.Uniform(begin, end, -bound, bound, out);
+    });
+  }
+  void Normal(torch::Tensor& tensor, double std) {
+    Fill(tensor, [std](const RandomStream& s, int64_t begin, int64_t end, float* out) {
+      s.Normal(begin, end, 0.0, std, out);
+    });
+  }
+
+ private:
+  template <class F>
+  void Fill(torch::Tensor& tensor, F draw) {
+    const RandomStream stream(seed_, next_stream_++);
+    torch::Tensor values = torch::empty(tensor.sizes(), torch::kFloat32);
+    float* out = values.data_ptr<float>();
+    at::parallel_for(0, values.numel(), /*grain_size=*/1 << 15, [&](int64_t begin, int64_t end) {
+      draw(stream, begin, end, out + begin);
+    });
+    tensor.copy_(values);
+  }
+
+  uint64_t seed_;
+  uint32_t next_stream_ = 0;
+};
+
+void UniformFanIn(torch::Tensor& tensor, int64_t fan_in, Draws& draws) {
+  draws.Uniform(tensor, 1.0 / std::sqrt(static_cast<double>(fan_in)));
 }
 
 }  // namespace
@@ -68,7 +102,7 @@ void UniformFanIn(torch::Tensor& tensor, int64_t fan_in, at::Generator& generato
 void Initialize(torch::nn::Module& module, int scheme, uint64_t seed, LinearInit linear_init) {
   torch::NoGradGuard no_grad;
   const bool reference = scheme == REFERENCE;
-  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  Draws draws(seed);
   for (const auto& child : module.modules(/*include_self=*/false)) {
     if (auto* bn = child->as<torch::nn::BatchNorm2d>()) {
       if (bn->options.affine()) {
@@ -91,22 +125,22 @@ void Initialize(torch::nn::Module& module, int scheme, uint64_t seed, LinearInit
     }
     const int64_t fan_in = FanIn(weight);
     if (!reference) {
-      UniformFanIn(weight, fan_in, generator);
-      if (bias.defined()) UniformFanIn(bias, fan_in, generator);
+      UniformFanIn(weight, fan_in, draws);
+      if (bias.defined()) UniformFanIn(bias, fan_in, draws);
     } else if (is_conv) {
       const int64_t n = weight.size(0) * weight.size(2) * weight.size(3);
-      weight.normal_(0.0, std::sqrt(2.0 / static_cast<double>(n)), generator);
+      draws.Normal(weight, std::sqrt(2.0 / static_cast<double>(n)));
       if (bias.defined()) bias.zero_();
     } else if (linear_init == LinearInit::kNormal) {
-      weight.normal_(0.0, 0.01, generator);
+      draws.Normal(weight, 0.01);
       if (bias.defined()) bias.zero_();
     } else {
-      UniformFanIn(weight, fan_in, generator);
+      UniformFanIn(weight, fan_in, draws);
       if (bias.defined()) {
         if (linear_init == LinearInit::kZeroBias) {
           bias.zero_();
         } else {
-          UniformFanIn(bias, fan_in, generator);
+          UniformFanIn(bias, fan_in, draws);
         }
       }
     }

@@ -88,8 +88,11 @@ enum class LinearInit {
   kNormal,        // weight normal(0, 0.01), zero bias (bearpaw's VGG)
 };
 
-// Initializes every conv, batch-norm and linear layer below `module` from a
-// generator seeded with `seed` only:
+// Initializes every conv, batch-norm and linear layer below `module` from
+// `seed` alone, with rwn's Philox streams (core/philox.h), not libtorch's
+// generator: the fixed weights come back bit for bit on any machine, CPU
+// and libtorch version (models/testdata/init_checksums.txt pins them). The
+// distributions:
 //  - reference (InitScheme REFERENCE): bearpaw/pytorch-classification's conv
 //    weights normal with std sqrt(2 / (k*k*out_channels)), conv biases 0, BN
 //    gamma 1 and beta 0, linear layers as `linear` says;

@@ -20,12 +20,16 @@ const std::map<std::string, std::string>& SmallModelSpecs() {
 }
 
 std::shared_ptr<Network> MakeSmallModel(const std::string& model, const ModelContext& context) {
+  return MakeSmallModelFromSpec(SmallModelSpecs().at(model), context);
+}
+
+std::shared_ptr<Network> MakeSmallModelFromSpec(const std::string& text, const ModelContext& context) {
   ModelSpec spec;
-  absl::Status parsed = ParseTextProto(SmallModelSpecs().at(model), model, &spec);
+  absl::Status parsed = ParseTextProto(text, "model spec", &spec);
   auto network = parsed.ok() ? ModelRegistry::Global().CreateFromOneof(spec, context)
                              : absl::StatusOr<std::shared_ptr<Network>>(parsed);
   if (!network.ok()) {
-    std::fprintf(stderr, "MakeSmallModel(%s): %s\n", model.c_str(),
+    std::fprintf(stderr, "MakeSmallModelFromSpec(%s): %s\n", text.c_str(),
                  std::string(network.status().message()).c_str());
     std::abort();
   }

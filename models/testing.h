@@ -18,6 +18,10 @@ const std::map<std::string, std::string>& SmallModelSpecs();
 // The small configuration of `model`, built for `context`; dies on failure.
 std::shared_ptr<Network> MakeSmallModel(const std::string& model, const ModelContext& context);
 
+// The model of ModelSpec text `spec` (e.g. a small spec with a field added),
+// built for `context`; dies on failure.
+std::shared_ptr<Network> MakeSmallModelFromSpec(const std::string& spec, const ModelContext& context);
+
 }  // namespace rwn
 
 #endif  // RWN_MODELS_TESTING_H_

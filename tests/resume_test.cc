@@ -209,6 +209,10 @@ TEST_F(ResumeTest, UntrustworthyCheckpointsAreRefusedAndKept) {
   other_weights.set_init_checksum("0123456789abcdef");
   ASSERT_TRUE(WriteCheckpoint(path, other_weights).ok());
   expect_refused(*ReadFile(path), "are not the ones it was trained with");
+  Checkpoint format1 = *checkpoint;
+  format1.set_format(1);
+  ASSERT_TRUE(WriteCheckpoint(path, format1).ok());
+  expect_refused(*ReadFile(path), "format 1, whose fixed weights were drawn by libtorch's generator");
   Checkpoint missing = *checkpoint;
   missing.mutable_learned()->RemoveLast();
   ASSERT_TRUE(WriteCheckpoint(path, missing).ok());

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cstring>
 #include <map>
@@ -111,6 +112,7 @@ absl::Status SaveCheckpoint(const std::string& path, Checkpoint checkpoint,
                             const Network& network, const Optimizer& optimizer) {
   RETURN_IF_ERROR(GuardTorch("saving the checkpoint", [&]() -> absl::Status {
     checkpoint.set_format(kCheckpointFormat);
+    checkpoint.set_libtorch(TORCH_VERSION);
     const std::vector<LearnedTensor>& params = optimizer.params();
     for (const LearnedTensor& param : params) {
       *checkpoint.add_learned() = Record(param.name, param.tensor, param.mask);
@@ -169,6 +171,12 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   Checkpoint checkpoint;
   if (!checkpoint.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return corrupt("the checksum matches but the contents do not parse");
+  }
+  if (checkpoint.format() == 1) {
+    return corrupt(absl::StrCat(
+        "format 1, whose fixed weights were drawn by libtorch's generator; this rwn draws them "
+        "with its own (format ", kCheckpointFormat, ") and cannot regenerate them: retrain "
+        "the run, or resume it with the rwn that wrote it"));
   }
   if (checkpoint.format() != kCheckpointFormat) {
     return corrupt(absl::StrCat("format ", checkpoint.format(), "; this rwn reads format ",

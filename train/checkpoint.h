@@ -18,7 +18,10 @@
 
 namespace rwn {
 
-inline constexpr int kCheckpointFormat = 1;
+// Format 2: fixed weights drawn by rwn's Philox streams (core/philox.h).
+// Format 1 runs drew them with libtorch's generator; this rwn cannot draw
+// those again, so it refuses their checkpoints.
+inline constexpr int kCheckpointFormat = 2;
 
 // Fingerprint of every weight (split convs as whole tensors) and buffer of
 // `network`; taken after the plan is applied and before training, it pins
