@@ -25,7 +25,7 @@ constexpr char kSweep[] = R"pb(
     model { wide_resnet { depth: 10 widen_factor: 1 } }
     dataset { synthetic { train_size: 256 test_size: 64 } }
     optimizer { sgd { lr: 0.05 } }
-    epochs: 1
+    epochs: 3
     batch_size: 64
   }
   axis {
