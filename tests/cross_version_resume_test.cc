@@ -8,12 +8,12 @@
 #include <gtest/gtest.h>
 #include <torch/version.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "core/shell.h"
 #include "train/checkpoint.h"
 
 namespace rwn {
@@ -34,15 +34,6 @@ fs::path CheckpointIn(const fs::path& dir) {
   return {};
 }
 
-std::pair<int, std::string> RunCommand(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 class CrossVersionResumeTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CrossVersionResumeTest, ResumesToTheEnd) {
@@ -61,8 +52,9 @@ TEST_P(CrossVersionResumeTest, ResumesToTheEnd) {
   // It really comes from that leg.
   EXPECT_EQ(before->libtorch().rfind(leg == "debian" ? "1." : "2.", 0), 0u) << before->libtorch();
 
-  auto [code, output] = RunCommand(absl::StrCat("'", Rwn(), "' train --spec=", kData,
-                                         "/spec.pbtxt --out='", out.string(), "' --quiet --threads=1"));
+  auto [code, output] = RunShell(absl::StrCat(ShellQuote(Rwn()), " train --spec=", kData,
+                                              "/spec.pbtxt --out=", ShellQuote(out.string()),
+                                              " --quiet --threads=1"));
   ASSERT_EQ(code, 0) << output;
   EXPECT_THAT(output, HasSubstr("resumed after epoch 1 of 3"));
   absl::StatusOr<Checkpoint> after = ReadCheckpoint(checkpoint.string());
