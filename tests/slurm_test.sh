@@ -69,12 +69,12 @@ submitted="$("$rwn" sweep --spec="$work/sweep.pbtxt" --out="$runs" --backend=slu
   --max_parallel=2 --time=10 2>&1)" || fail "submitting failed: $submitted"
 echo "$submitted"
 job=$(cat "$runs/.sweep/slurm_sweep/slurm_job") || fail "no job id recorded"
-squeue -h -j "$job" -r -o '%K' | grep -q . || fail "job $job is not in the queue"
+squeue -h -j "$job" -r -o '%K' | grep . >/dev/null || fail "job $job is not in the queue"
 
 for _ in $(seq 300); do
   status="$("$rwn" sweep --spec="$work/sweep.pbtxt" --out="$runs" --status)"
   [[ "$(tail -1 <<<"$status")" == "4 points: 4 finished" ]] && break
-  if ! squeue -h -j "$job" -r -o '%K' 2>/dev/null | grep -q .; then
+  if ! squeue -h -j "$job" -r -o '%K' 2>/dev/null | grep . >/dev/null; then
     sleep 1  # the last task may have just left the queue
     status="$("$rwn" sweep --spec="$work/sweep.pbtxt" --out="$runs" --status)"
     [[ "$(tail -1 <<<"$status")" == "4 points: 4 finished" ]] && break

@@ -8,7 +8,9 @@ rwn="${1:?usage: cuda_smoke.sh RWN cpu|cuda}"
 device="${2:?usage: cuda_smoke.sh RWN cpu|cuda}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-readelf -d "$rwn" | grep -q 'libtorch_cuda.so' ||
+# grep reads readelf's whole output (no -q): under pipefail an early exit of
+# grep would kill readelf with SIGPIPE and fail the check at random.
+readelf -d "$rwn" | grep 'libtorch_cuda.so' >/dev/null ||
   { echo "cuda_smoke: $rwn does not link libtorch_cuda.so"; exit 1; }
 cat >"$tmp/smoke.pbtxt" <<'SPEC'
 name: "cuda_smoke"
