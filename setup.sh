@@ -9,7 +9,7 @@ PACKAGES=(
   # build
   bazel-bootstrap g++ protobuf-compiler
   # libraries
-  libtorch-dev libabsl-dev libgflags-dev libgoogle-glog-dev libprotobuf-dev
+  libtorch-dev libabsl-dev libgflags-dev libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libgloo-dev libturbojpeg0-dev
   # figures of `rwn report`
   gnuplot-nox
@@ -17,6 +17,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # the one-node Slurm cluster of //tests:slurm_test (tools/slurm/)
   slurm-wlm munge
+  # .ci/run's C++ format check (.clang-format); its output differs by version
+  clang-format-14
   # pip downloads the pinned libtorch 2.x wheels (tools/libtorch/fetch.sh)
   python3-pip
 )
