@@ -18,7 +18,7 @@
 
 #include "core/runtime.h"
 #include "core/text_proto.h"
-#include "experiments/launch.h"
+#include "run/launch.h"
 #include "models/model.h"
 #include "models/model.pb.h"
 #include "selectors/plan.h"

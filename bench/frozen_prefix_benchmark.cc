@@ -18,7 +18,8 @@
 #include "core/runtime.h"
 #include "core/text_proto.h"
 #include "datasets/dataset.h"
-#include "experiments/experiment.h"
+#include "run/build.h"
+#include "run/run.h"
 #include "train/trainer.h"
 
 namespace rwn {
@@ -68,10 +69,9 @@ void Run(benchmark::State& state, const std::string& name, const ExperimentSpec&
 
 void ForwardPass(benchmark::State& state) {
   ExperimentSpec spec = Spec();
-  auto dataset = *DatasetRegistry::Global().CreateFromOneof(spec.dataset(), DatasetContext{1});
-  auto network = *ModelRegistry::Global().CreateFromOneof(
-      spec.model(), ModelContext{dataset->channels(), dataset->height(), dataset->width(),
-                                 dataset->num_classes, 1});
+  auto dataset = *BuildData(spec);
+  auto network = *BuildNetwork(spec, ModelContext{dataset->channels(), dataset->height(),
+                                                  dataset->width(), dataset->num_classes});
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(Evaluate(*network, *dataset, dataset->train, 500));

@@ -25,10 +25,10 @@
 #include "core/files.h"
 #include "core/runtime.h"
 #include "core/text_proto.h"
-#include "experiments/report.h"
 #include "experiments/sweep.h"
-#include "experiments/sweep_runner.h"
-#include "experiments/weights.h"
+#include "reports/report.h"
+#include "reports/weights.h"
+#include "run/sweep_runner.h"
 
 DEFINE_string(experiment, "", "the experiment; default: the program's name (the bazel target's)");
 DEFINE_string(scale, "paper", "paper: the paper's grid and data; cpu: the same grid on Fashion-MNIST with small models");
@@ -53,45 +53,67 @@ std::string UserPath(const std::string& path) {
   return (fs::path(start) / path).string();
 }
 
+// The experiment's sweep file with DATA_ROOT replaced, parsed, and written
+// beside the runs (<out>/.sweep/<name>.pbtxt) for the workers to read.
+absl::StatusOr<rwn::SweepSpec> LoadSweep(const std::string& sweep_file, const std::string& out,
+                                         std::string* resolved) {
+  const std::string spec_path =
+      absl::StrCat("experiments/paper/", sweep_file, ".", FLAGS_scale, ".pbtxt");
+  absl::StatusOr<std::string> text = rwn::ReadFile(spec_path);
+  if (!text.ok()) return text.status();
+  const std::string resolved_text =
+      absl::StrReplaceAll(*text, {{"DATA_ROOT", UserPath(FLAGS_data_root)}});
+  rwn::SweepSpec sweep;
+  if (absl::Status parsed = rwn::ParseTextProto(resolved_text, spec_path, &sweep); !parsed.ok()) {
+    return parsed;
+  }
+  *resolved = absl::StrCat(out, "/.sweep/", sweep.base().name(), ".pbtxt");
+  std::error_code error;
+  fs::create_directories(fs::path(*resolved).parent_path(), error);
+  if (absl::Status written = rwn::WriteFileAtomically(*resolved, resolved_text); !written.ok()) {
+    return written;
+  }
+  return sweep;
+}
+
+// The report of the sweep's finished runs (and Figure 6 with `weights`).
+absl::Status Report(const std::string& out, const std::string& name, bool weights) {
+  absl::StatusOr<std::vector<rwn::RunRecord>> runs = rwn::ReadRuns(absl::StrCat(out, "/", name));
+  if (!runs.ok() || runs->empty()) return absl::OkStatus();
+  const std::string report = absl::StrCat(out, "/reports/", name);
+  absl::StatusOr<std::vector<std::string>> written = rwn::WriteReport(*runs, report);
+  if (!written.ok()) return written.status();
+  std::printf("report: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
+  if (!weights) return absl::OkStatus();
+  written = rwn::WriteWeightsReport(*runs, report);
+  if (!written.ok()) return written.status();
+  std::printf("weights: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int cores = rwn::InitRuntime(/*threads=*/0);
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   if (FLAGS_experiment.empty()) FLAGS_experiment = fs::path(argv[0]).filename().string();
-  // Figure 6 analyzes the weights of Table 3's runs.
-  const bool weights = FLAGS_experiment == "fig6_weights";
-  const std::string sweep_file = weights ? "table3_tiny_imagenet" : FLAGS_experiment;
   if (FLAGS_scale != "paper" && FLAGS_scale != "cpu") {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--scale=", FLAGS_scale, "; allowed: paper, cpu")));
   }
-  const std::string spec_path =
-      absl::StrCat("experiments/paper/", sweep_file, ".", FLAGS_scale, ".pbtxt");
-  absl::StatusOr<std::string> text = rwn::ReadFile(spec_path);
-  if (!text.ok()) return Fail(text.status());
-  const std::string resolved_text =
-      absl::StrReplaceAll(*text, {{"DATA_ROOT", UserPath(FLAGS_data_root)}});
-  rwn::SweepSpec sweep;
-  if (absl::Status parsed = rwn::ParseTextProto(resolved_text, spec_path, &sweep); !parsed.ok()) {
-    return Fail(parsed);
-  }
-  absl::StatusOr<std::vector<rwn::SweepPoint>> points = rwn::ExpandSweep(sweep);
-  if (!points.ok()) return Fail(points.status());
+  // Figure 6 analyzes the weights of Table 3's runs.
+  const bool weights = FLAGS_experiment == "fig6_weights";
   const std::string out = UserPath(FLAGS_out);
-  // The workers read the resolved sweep from the run folder's side.
-  const std::string resolved = absl::StrCat(out, "/.sweep/", sweep.base().name(), ".pbtxt");
-  std::error_code error;
-  fs::create_directories(fs::path(resolved).parent_path(), error);
-  if (absl::Status written = rwn::WriteFileAtomically(resolved, resolved_text); !written.ok()) {
-    return Fail(written);
-  }
   rwn::SweepRunOptions options;
-  options.spec_path = resolved;
+  absl::StatusOr<rwn::SweepSpec> sweep =
+      LoadSweep(weights ? "table3_tiny_imagenet" : FLAGS_experiment, out, &options.spec_path);
+  if (!sweep.ok()) return Fail(sweep.status());
+  absl::StatusOr<std::vector<rwn::SweepPoint>> points = rwn::ExpandSweep(*sweep);
+  if (!points.ok()) return Fail(points.status());
   options.out = out;
   options.workers = std::max(1, FLAGS_workers);
   options.cores = FLAGS_threads > 0 ? FLAGS_threads : cores;
-  options.worker_command = {fs::absolute("experiments/rwn").string(), "sweep"};
+  options.worker_command = {fs::absolute("cli/rwn").string(), "sweep"};
   std::fprintf(stderr, "%s (%s scale): %zu points, %d workers; runs in %s\n",
                FLAGS_experiment.c_str(), FLAGS_scale.c_str(), points->size(), options.workers,
                out.c_str());
@@ -103,18 +125,8 @@ int main(int argc, char** argv) {
     ++failed;
     std::printf("failed: %s: %s\n", o.name.c_str(), o.reason.c_str());
   }
-  absl::StatusOr<std::vector<rwn::RunRecord>> runs =
-      rwn::ReadRuns(absl::StrCat(out, "/", sweep.base().name()));
-  if (runs.ok() && !runs->empty()) {
-    const std::string report = absl::StrCat(out, "/reports/", sweep.base().name());
-    absl::StatusOr<std::vector<std::string>> written = rwn::WriteReport(*runs, report);
-    if (!written.ok()) return Fail(written.status());
-    std::printf("report: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
-    if (weights) {
-      written = rwn::WriteWeightsReport(*runs, report);
-      if (!written.ok()) return Fail(written.status());
-      std::printf("weights: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
-    }
+  if (absl::Status reported = Report(out, sweep->base().name(), weights); !reported.ok()) {
+    return Fail(reported);
   }
   std::printf("%zu of %zu points finished, %d failed\n", points->size() - failed, points->size(),
               failed);

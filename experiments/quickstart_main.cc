@@ -16,7 +16,7 @@
 #include "core/exit_code.h"
 #include "core/runtime.h"
 #include "core/table.h"
-#include "experiments/experiment.h"
+#include "run/run.h"
 
 DEFINE_string(out, "", "folder of run folders (default: <workspace>/runs)");
 DEFINE_int32(threads, 0, "libtorch threads; 0 = every core");

@@ -1,6 +1,6 @@
 // Conv: the 2-d convolution every rwn model uses. It computes what
 // torch::nn::Conv2d computes, and it can be split so that only a slice of its
-// weight is learned (DESIGN.md section 5):
+// weight is learned (docs/design.md, "Learn plans and the two conv paths"):
 //
 //  - along dim 0 (output filters): one convolution with the whole weight, whose
 //    backward computes the input gradient and the weight gradient of the

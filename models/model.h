@@ -3,7 +3,7 @@
 // The layer table has one row per conv / batch-norm / linear layer in forward
 // order, with the layer's parameter names and its group (the paper's `conv1`,
 // `block1`..`block3`, `fc`; other models name their own). Selectors read the
-// table, never parameter names (DESIGN.md section 4).
+// table, never parameter names (docs/design.md, "Models and the layer table").
 #ifndef RWN_MODELS_MODEL_H_
 #define RWN_MODELS_MODEL_H_
 

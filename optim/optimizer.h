@@ -1,7 +1,7 @@
 // Optimizer and Schedule interfaces and their registries.
 //
 // An optimizer only ever receives learned tensors (W_l). A tensor learned in
-// part carries a mask (the dense masked path, DESIGN.md section 5): every
+// part carries a mask (the dense masked path, docs/design.md, "Learn plans and the two conv paths"): every
 // optimizer must zero its gradient outside the mask before any state or
 // update sees it (weight decay and momentum included), so fixed entries stay
 // bit-identical. A learned tensor whose gradient autograd pruned has gradient

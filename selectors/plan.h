@@ -1,5 +1,5 @@
 // Learn plans: the union of selectors, counting, and applying a plan to a
-// network (DESIGN.md section 5).
+// network (docs/design.md, "Learn plans and the two conv paths").
 #ifndef RWN_SELECTORS_PLAN_H_
 #define RWN_SELECTORS_PLAN_H_
 
@@ -54,7 +54,7 @@ struct ApplyOptions {
   bool dense_mask = false;  // never split convs (LearnSpec.dense_mask)
 };
 
-// Makes `network` learn exactly `plan` (DESIGN.md section 5). A conv whose
+// Makes `network` learn exactly `plan` (docs/design.md, "Learn plans and the two conv paths"). A conv whose
 // filters (dim 0) or inputs (dim 1) are sliced is split into a learned and a
 // fixed conv (models/conv.h); a zeroed fixed part is dropped. Wholly fixed
 // parameters stop requiring gradients. Anything else keeps its tensor and

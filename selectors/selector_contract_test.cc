@@ -1,4 +1,4 @@
-// The contract of every selector on every model (DESIGN.md section 5):
+// The contract of every selector on every model (docs/design.md, "Learn plans and the two conv paths"):
 //  - after 3 SGD steps (momentum 0.9, weight decay 5e-4), every fixed entry
 //    is bit-identical to its init, or zero with `fixed: ZERO` on conv layers,
 //    and every learned entry that received gradient (or has a nonzero value

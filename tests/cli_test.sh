@@ -65,6 +65,18 @@ expect 2 augmented-prefix "cache_frozen_prefix = true needs un-augmented data, b
 expect 2 no-spec-file "nope.pbtxt: cannot open" -- train --spec="$TMP/nope.pbtxt" --out="$OUT"
 expect 2 unknown-flag "unknown flag --sped" -- train --sped=x
 expect 2 unknown-command "unknown command 'fly'; allowed: train, launch, sweep, report, weights, count" -- fly
+
+# A flag of another subcommand is refused, naming its owner and what the
+# subcommand takes; each subcommand's --help lists only its own flags.
+expect 2 wrong-command-flag '--nproc is a flag of `rwn launch`, not of `rwn report`; allowed: --out, --runs (and --help)' -- \
+  report --nproc=2 --runs="$TMP" --out="$TMP/report"
+expect 2 wrong-command-bool '--restart is a flag of `rwn train`, not of `rwn count`' -- \
+  count --norestart --model='wide_resnet { }'
+expect 2 stray-argument "unexpected argument 'extra' after \`rwn train\`" -- train --spec=x extra
+expect 0 command-help '--checkpoint_every' -- sweep --help
+help="$("$RWN" report --help 2>&1)"
+grep -qF -- '--nproc' <<<"$help" && fail "report --help lists launch's --nproc: $help"
+expect 0 top-help 'rwn <command> --help' -- --help
 expect 2 no-gpu "--device=cuda: no CUDA GPU available" -- train --spec="$TMP/malformed.pbtxt" --device=cuda
 expect 2 bad-device "--device=gpu; allowed: cpu, cuda, cuda:N (N >= 0), auto" -- \
   train --spec="$TMP/malformed.pbtxt" --device=gpu

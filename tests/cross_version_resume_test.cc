@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/shell.h"
 #include "train/checkpoint.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -24,7 +25,6 @@ using ::testing::HasSubstr;
 
 constexpr char kData[] = "tests/testdata/cross_version";
 
-std::string Rwn() { return std::string(std::getenv("TEST_SRCDIR")) + "/rwn/experiments/rwn"; }
 
 // The one checkpoint below `dir`.
 fs::path CheckpointIn(const fs::path& dir) {
@@ -52,7 +52,7 @@ TEST_P(CrossVersionResumeTest, ResumesToTheEnd) {
   // It really comes from that leg.
   EXPECT_EQ(before->libtorch().rfind(leg == "debian" ? "1." : "2.", 0), 0u) << before->libtorch();
 
-  auto [code, output] = RunShell(absl::StrCat(ShellQuote(Rwn()), " train --spec=", kData,
+  auto [code, output] = RunShell(absl::StrCat(ShellQuote(RwnBinary()), " train --spec=", kData,
                                               "/spec.pbtxt --out=", ShellQuote(out.string()),
                                               " --quiet --threads=1"));
   ASSERT_EQ(code, 0) << output;

@@ -21,11 +21,14 @@
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
 #include "core/shell.h"
-#include "experiments/experiment.h"
-#include "experiments/launch.h"
+#include "datasets/dataset.h"
+#include "run/load.h"
+#include "run/run.h"
+#include "run/launch.h"
 #include "models/model.h"
 #include "selectors/plan.h"
 #include "train/checkpoint.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -45,7 +48,6 @@ constexpr char kSpec[] = R"pb(
   augment: false
 )pb";
 
-std::string Rwn() { return std::string(std::getenv("TEST_SRCDIR")) + "/rwn/experiments/rwn"; }
 
 class DistributedTest : public ::testing::Test {
  protected:
@@ -70,7 +72,7 @@ class DistributedTest : public ::testing::Test {
 
 TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   const std::string out = (root_ / "runs").string();
-  auto [code, output] = RunShell(absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec='",
+  auto [code, output] = RunShell(absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec='",
                                          Spec("two", 16), "' --out='", out, "' --quiet"));
   ASSERT_EQ(code, 0) << output;
   // Both ranks report the same fingerprint of their learned weights.
@@ -85,7 +87,7 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   EXPECT_EQ(fingerprints["0"], fingerprints["1"]);
   EXPECT_THAT(output, HasSubstr("[rank 1] two finished"));
 
-  std::tie(code, output) = RunShell(absl::StrCat("'", Rwn(), "' train --spec='", Spec("one", 32),
+  std::tie(code, output) = RunShell(absl::StrCat("'", RwnBinary(), "' train --spec='", Spec("one", 32),
                                             "' --out='", out, "' --quiet --threads=1"));
   ASSERT_EQ(code, 0) << output;
 
@@ -136,7 +138,7 @@ TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
     augment: false
   )pb")).ok());
   auto launch = [&](const std::string& out) {
-    return absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec='", spec, "' --out='",
+    return absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec='", spec, "' --out='",
                         (root_ / out).string(), "' --quiet");
   };
   auto [code, output] = RunShell(launch("straight"));
@@ -191,7 +193,7 @@ TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
 
   const auto start = std::chrono::steady_clock::now();
   auto [code, output] = RunShell(absl::StrCat(
-      "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=", port, " '", Rwn(),
+      "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=", port, " '", RwnBinary(),
       "' train --spec='", Spec("alone", 16), "' --out='", (root_ / "runs").string(),
       "' --quiet --threads=1 --dist_timeout=3"));
   const double seconds =
@@ -208,14 +210,14 @@ TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
 
 TEST_F(DistributedTest, LaunchReturnsTheFirstFailingRanksCode) {
   auto [code, output] =
-      RunShell(absl::StrCat("'", Rwn(), "' launch --nproc=2 -- train --spec=/nonexistent.pbtxt"));
+      RunShell(absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec=/nonexistent.pbtxt"));
   EXPECT_EQ(code, 2) << output;
   EXPECT_THAT(output, HasSubstr("[rank 0] rwn: /nonexistent.pbtxt"));
   EXPECT_THAT(output, HasSubstr("[launch] rank "));
-  std::tie(code, output) = RunShell(absl::StrCat("'", Rwn(), "' launch --nproc=0 -- train"));
+  std::tie(code, output) = RunShell(absl::StrCat("'", RwnBinary(), "' launch --nproc=0 -- train"));
   EXPECT_EQ(code, 2);
   EXPECT_THAT(output, HasSubstr("--nproc=0; allowed: >= 1"));
-  std::tie(code, output) = RunShell(absl::StrCat("'", Rwn(), "' train --spec=x --world_size=2 --rank=2"));
+  std::tie(code, output) = RunShell(absl::StrCat("'", RwnBinary(), "' train --spec=x --world_size=2 --rank=2"));
   EXPECT_EQ(code, 2);
   EXPECT_THAT(output, HasSubstr("rank 2; allowed: 0 to 1 (world size 2)"));
 }

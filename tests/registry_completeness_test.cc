@@ -1,5 +1,5 @@
 // Every oneof field of every plugin-choice spec has a registered factory, and
-// every registered factory has a oneof field (DESIGN.md section 3).
+// every registered factory has a oneof field (docs/design.md, "Plugins").
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

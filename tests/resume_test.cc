@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
 #include "train/checkpoint.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -44,7 +45,6 @@ constexpr char kSpec[] = R"pb(
   validation_size: 256
 )pb";
 
-std::string Rwn() { return std::string(std::getenv("TEST_SRCDIR")) + "/rwn/experiments/rwn"; }
 
 class ResumeTest : public ::testing::Test {
  protected:
@@ -57,7 +57,7 @@ class ResumeTest : public ::testing::Test {
   }
 
   std::vector<std::string> Command(const std::string& out) const {
-    return {Rwn(), "train", "--spec=" + spec_, "--out=" + (root_ / out).string(), "--quiet",
+    return {RwnBinary(), "train", "--spec=" + spec_, "--out=" + (root_ / out).string(), "--quiet",
             "--threads=2"};
   }
 

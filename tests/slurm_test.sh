@@ -6,7 +6,7 @@
 # the daemons stopped by their pids. Where the daemons cannot run (not root
 # and Slurm missing), the test reports itself skipped, not passed.
 set -uo pipefail
-rwn="$TEST_SRCDIR/rwn/experiments/rwn"
+rwn="$TEST_SRCDIR/rwn/cli/rwn"
 cluster="$TEST_SRCDIR/rwn/tools/slurm/local_cluster.sh"
 work="$TEST_TMPDIR/slurm"
 rm -rf "$work" && mkdir -p "$work"

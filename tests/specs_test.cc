@@ -11,7 +11,9 @@
 
 #include "core/text_proto.h"
 #include "absl/strings/str_cat.h"
-#include "experiments/experiment.h"
+#include "experiments/spec.h"
+#include "run/build.h"
+#include "run/run_folder.h"
 #include "experiments/sweep.h"
 #include "models/model.h"
 #include "optim/optimizer.h"
@@ -52,9 +54,9 @@ TEST(SpecsTest, EveryCheckedInSpecBuilds) {
     auto spec = ParseTextProtoFile<ExperimentSpec>(file);
     ASSERT_TRUE(spec.ok()) << spec.status();
     ASSERT_TRUE(ValidateSpec(*spec).ok()) << ValidateSpec(*spec);
-    auto network = ModelRegistry::Global().CreateFromOneof(spec->model(), ContextFor(*spec));
+    auto network = BuildNetwork(*spec, ContextFor(*spec));
     ASSERT_TRUE(network.ok()) << network.status();
-    auto plan = BuildPlan(spec->has_learn() ? &spec->learn() : nullptr, **network, spec->seed());
+    auto plan = BuildLearnPlan(*spec, **network);
     ASSERT_TRUE(plan.ok()) << plan.status();
     auto learned = ApplyPlan(*plan, ApplyOptions{spec->learn().fixed() == LearnSpec::ZERO, spec->learn().dense_mask()}, network->get());
     ASSERT_TRUE(learned.ok()) << learned.status();
@@ -79,7 +81,7 @@ TEST(SpecsTest, QuickStartTrainsTheSameNetworkTwice) {
   EXPECT_EQ(all->seed(), part->seed());
   EXPECT_FALSE(all->has_learn());
   EXPECT_EQ(part->learn().selector(0).filter_fraction().fraction(), 0.1);
-  EXPECT_NE(RunDir(*all, "runs"), RunDir(*part, "runs"));
+  EXPECT_NE(RunFolder::Of(*all, "runs").dir(), RunFolder::Of(*part, "runs").dir());
 }
 
 TEST(SpecsTest, BadNamesAndSizesAreRefused) {
@@ -124,12 +126,11 @@ TEST(SpecsTest, EveryPaperSweepPointBuilds) {
       const std::string key = absl::StrCat(PrintTextProto(point.spec.model()), context.channels,
                                            "x", context.height, "/", context.num_classes);
       if (!networks.count(key)) {
-        auto network = ModelRegistry::Global().CreateFromOneof(point.spec.model(), context);
+        auto network = BuildNetwork(point.spec, context);
         ASSERT_TRUE(network.ok()) << network.status();
         networks[key] = *network;
       }
-      auto plan = BuildPlan(point.spec.has_learn() ? &point.spec.learn() : nullptr,
-                            *networks[key], point.spec.seed());
+      auto plan = BuildLearnPlan(point.spec, *networks[key]);
       ASSERT_TRUE(plan.ok()) << plan.status();
       EXPECT_GT(CountPlan(*plan, *networks[key]).learned, 0);
       ++points_checked;

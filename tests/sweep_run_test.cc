@@ -9,9 +9,11 @@
 
 #include "core/files.h"
 #include "core/text_proto.h"
-#include "experiments/experiment.h"
+#include "run/run.h"
+#include "run/run_folder.h"
 #include "experiments/sweep.h"
-#include "experiments/sweep_runner.h"
+#include "run/sweep_runner.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -52,7 +54,7 @@ TEST(SweepRunTest, RunsEveryPointKeepsGoingAndSkipsFinishedOnes) {
   options.out = (root / "runs").string();
   options.workers = 2;
   options.cores = 2;
-  options.worker_command = {std::string(std::getenv("TEST_SRCDIR")) + "/rwn/experiments/rwn",
+  options.worker_command = {RwnBinary(),
                             "sweep"};
   options.quiet = true;
   auto first = RunSweep(*points, options);
@@ -65,11 +67,11 @@ TEST(SweepRunTest, RunsEveryPointKeepsGoingAndSkipsFinishedOnes) {
   EXPECT_THAT((*first)[1].reason, HasSubstr("fraction = 1.5; allowed: 0 < fraction <= 1"));
   for (int i : {0, 2}) {
     EXPECT_GT((*first)[i].test_top1, 0.25) << (*first)[i].name;  // chance is 0.25
-    EXPECT_TRUE(fs::exists(RunDir((*points)[i].spec, options.out) + "/summary.json"));
+    EXPECT_TRUE(RunFolder::Of((*points)[i].spec, options.out).Finished());
   }
   // Each worker had half the cores.
   absl::StatusOr<std::string> summary =
-      ReadFile(RunDir((*points)[0].spec, options.out) + "/summary.json");
+      ReadFile(RunFolder::Of((*points)[0].spec, options.out).summary());
   EXPECT_THAT(*summary, HasSubstr("\"threads\":1"));
 
   auto second = RunSweep(*points, options);

@@ -1,4 +1,4 @@
-// Checkpoints that store only what was learned (DESIGN.md section 7).
+// Checkpoints that store only what was learned (docs/design.md, "Checkpoints").
 //
 // The file is a header and a serialized Checkpoint (train/checkpoint.proto):
 //   "RWNCKPT1"  8 bytes

@@ -12,8 +12,8 @@ case "$leg" in
   torch2) flags=(--config=torch2) ;;
   *) echo "make.sh: LEG is debian or torch2, not '$leg'" >&2; exit 2 ;;
 esac
-bazel build "${flags[@]}" //experiments:rwn
-rwn="$(bazel info "${flags[@]}" bazel-bin)/experiments/rwn"
+bazel build "${flags[@]}" //cli:rwn
+rwn="$(bazel info "${flags[@]}" bazel-bin)/cli/rwn"
 out="tests/testdata/cross_version/$leg"
 rm -rf "$out"
 "$rwn" train --spec=tests/testdata/cross_version/spec.pbtxt --out="$out" --quiet --threads=1 &

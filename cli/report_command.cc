@@ -1,0 +1,40 @@
+// rwn report: tables and figures of a folder of runs (reports/report.h).
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/command.h"
+#include "cli/shared_flags.h"
+#include "reports/report.h"
+
+namespace rwn::cli {
+namespace {
+
+int Report(const std::vector<std::string>&) {
+  if (FLAGS_runs.empty() || gflags::GetCommandLineFlagInfoOrDie("out").is_default) {
+    return Fail(absl::InvalidArgumentError("report needs --runs=DIR and --out=DIR"));
+  }
+  int unfinished = 0;
+  absl::StatusOr<std::vector<RunRecord>> runs = ReadRuns(FLAGS_runs, &unfinished);
+  if (!runs.ok()) return Fail(runs.status());
+  if (runs->empty()) {
+    return Fail(absl::NotFoundError(
+        absl::StrCat(FLAGS_runs, ": no finished runs (", unfinished, " unfinished)")));
+  }
+  absl::StatusOr<std::vector<std::string>> written = WriteReport(*runs, FLAGS_out);
+  if (!written.ok()) return Fail(written.status());
+  std::printf("%zu finished runs (%d unfinished skipped) -> %s: %s\n", runs->size(), unfinished,
+              FLAGS_out.c_str(), absl::StrJoin(*written, ", ").c_str());
+  return 0;
+}
+
+}  // namespace
+
+const Command kReport{
+    "report",
+    "  rwn report --runs=DIR --out=DIR\n"
+    "      tables (Markdown, CSV; mean +- std over seeds) and PNG figures of\n"
+    "      the finished runs under --runs.\n",
+    __FILE__,
+    {"runs", "out"},
+    Report};
+
+}  // namespace rwn::cli

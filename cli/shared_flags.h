@@ -1,0 +1,15 @@
+// Flags that several subcommands take (cli/command.h lists which).
+#ifndef RWN_CLI_SHARED_FLAGS_H_
+#define RWN_CLI_SHARED_FLAGS_H_
+
+#include <gflags/gflags.h>
+
+DECLARE_string(spec);
+DECLARE_string(out);
+DECLARE_string(runs);
+DECLARE_int32(threads);
+DECLARE_bool(quiet);
+DECLARE_int32(checkpoint_every);
+DECLARE_int32(master_port);
+
+#endif  // RWN_CLI_SHARED_FLAGS_H_

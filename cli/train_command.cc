@@ -1,0 +1,78 @@
+// rwn train: one spec into its run folder, on one rank or as one rank of
+// data-parallel training.
+#include <chrono>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cli/command.h"
+#include "cli/outcome.h"
+#include "cli/shared_flags.h"
+#include "core/runtime.h"
+#include "run/run.h"
+#include "train/device.h"
+#include "train/distributed.h"
+
+DEFINE_bool(restart, false, "discard the spec's run folder (finished or not) and start afresh");
+DEFINE_string(device, "cpu", "cpu, cuda, cuda:N or auto (a GPU if there is one)");
+DEFINE_int32(rank, -1, "this process's rank (default: $RANK, else 0)");
+DEFINE_int32(world_size, 0, "number of ranks (default: $WORLD_SIZE, else 1)");
+DEFINE_string(master_addr, "", "rank 0's address (default: $MASTER_ADDR, else 127.0.0.1)");
+DEFINE_double(dist_timeout, 300, "seconds a rank waits for its peers before failing");
+
+namespace rwn::cli {
+namespace {
+
+// The ranks of data-parallel training: torchrun's variables, overridden by
+// flags.
+absl::StatusOr<DistributedOptions> Distributed() {
+  DistributedOptions distributed;
+  if (absl::Status read = ReadDistributedEnvironment(&distributed); !read.ok()) return read;
+  if (FLAGS_rank >= 0) distributed.rank = FLAGS_rank;
+  if (FLAGS_world_size > 0) distributed.world_size = FLAGS_world_size;
+  if (!FLAGS_master_addr.empty()) distributed.master_addr = FLAGS_master_addr;
+  if (FLAGS_master_port > 0) distributed.master_port = FLAGS_master_port;
+  distributed.timeout = std::chrono::milliseconds(static_cast<int64_t>(FLAGS_dist_timeout * 1000));
+  if (absl::Status valid = ValidateDistributedOptions(distributed); !valid.ok()) return valid;
+  return distributed;
+}
+
+int Train(const std::vector<std::string>&) {
+  if (FLAGS_spec.empty()) return Fail(absl::InvalidArgumentError("train needs --spec=F.pbtxt"));
+  RunOptions options;
+  options.out = FLAGS_out;
+  options.threads = InitRuntime(FLAGS_threads);
+  options.quiet = FLAGS_quiet;
+  options.checkpoint_every = FLAGS_checkpoint_every;
+  options.restart = FLAGS_restart;
+  absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
+  if (!device.ok()) return Fail(device.status());
+  options.device = *device;
+  absl::StatusOr<DistributedOptions> distributed = Distributed();
+  if (!distributed.ok()) return Fail(distributed.status());
+  std::unique_ptr<Communicator> communicator;
+  if (distributed->world_size > 1) {
+    absl::StatusOr<std::unique_ptr<Communicator>> connected = Communicator::Connect(*distributed);
+    if (!connected.ok()) return Fail(connected.status());
+    communicator = std::move(*connected);
+    options.communicator = communicator.get();
+  }
+  return PrintOutcome(RunExperimentFile(FLAGS_spec, options));
+}
+
+}  // namespace
+
+const Command kTrain{
+    "train",
+    "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
+    "            [--checkpoint_every=1] [--restart] [--device=cpu]\n"
+    "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
+    "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
+    "      resumes an unfinished run from its checkpoint and does not rerun a\n"
+    "      finished one; --restart starts afresh. With WORLD_SIZE > 1 (or\n"
+    "      --world_size, --rank, --master_addr, --master_port) it is one rank of\n"
+    "      data-parallel training over torch's c10d Gloo.\n",
+    __FILE__,
+    {"spec", "out", "threads", "quiet", "checkpoint_every", "master_port"},
+    Train};
+
+}  // namespace rwn::cli

@@ -1,0 +1,90 @@
+// `rwn report`: tables and figures from a folder of run folders.
+//
+// Every finished run under the folder (a run folder with summary.json) is
+// read. Runs whose names differ only in a last "seed-N" part are one point,
+// reported as mean +- std over its seeds. Rows and columns follow the sweep's
+// axis order. Written to the output folder:
+//   runs.csv                  one row per run
+//   points.md, points.csv     one row per point
+//   <sweep>.md, <sweep>.csv   per sweep (first part of the names): rows are
+//                             the values of the axis with the most values
+//                             (the last such axis on a tie), columns the
+//                             other labels (the layout of the paper's
+//                             Table 1)
+//   <sweep>_fraction.png      test accuracy against the fraction of
+//                             parameters learned, one line per model and
+//                             fixed-weight kind (random or zero), with each
+//                             model's all-learned accuracy as a dashed line
+//                             (Figures 1, 4, 5)
+//   <sweep>_params.png        test accuracy against log10 of the learned
+//                             parameters with a least-squares line and its
+//                             slope per model (Figure 3)
+//   <sweep>_dims.png          when the sweep slices more than one weight
+//                             dimension: accuracy against learned parameters
+//                             per sliced dimension, each point labelled
+//                             (Figure 2)
+// A sweep of cheap ensembles gets the layout of Table 4 instead: learned
+// parameters of all members, mean member accuracy, ensemble accuracy.
+// Figures are drawn with gnuplot (Debian gnuplot-nox).
+#ifndef RWN_REPORTS_REPORT_H_
+#define RWN_REPORTS_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "experiments/experiment.pb.h"
+#include "train/metrics.pb.h"
+
+namespace rwn {
+
+struct RunRecord {
+  std::string dir;
+  int order = 0;  // position of its point in its sweep's grid (sweep_points.txt), if known
+  ExperimentSpec spec;
+  RunSummary summary;
+};
+
+// The finished runs below `root` (not the runs inside a run folder, such as
+// an ensemble's members), in sweep grid order where a sweep_points.txt
+// (written by `rwn sweep`) gives it, else by name; unfinished ones are
+// counted in `unfinished` if given.
+absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished = nullptr);
+
+struct Stat {
+  double mean = 0, std = 0;  // std: sample standard deviation (0 for one run)
+  int n = 0;
+};
+Stat Summarize(const std::vector<double>& values);
+// "84.12 +- 0.31" (percent) or "84.12" for one run.
+std::string FormatPercent(const Stat& stat);
+
+struct Point {
+  std::string name;                 // the runs' name without "/seed-N"
+  std::vector<std::string> labels;  // name parts after the first
+  std::string model, dataset;
+  int64_t params = 0, learned = 0;
+  Stat final_top1, best_top1;
+  double fraction = 1;   // learned / params
+  std::string fixed;     // "random" or "zero"
+  bool all_learned = false;  // no learn block, or one that learns every parameter
+  // The weight dimension the run slices when its learn block has a single
+  // slicing selector (the paper's dim_slice): "1 filters", "2 inputs",
+  // "3 rows" or "4 columns"; "" otherwise.
+  std::string dimension;
+  // Cheap ensembles (ExperimentSpec.ensemble): final_top1 is the ensemble's.
+  int members = 0;  // 0: not an ensemble
+  Stat mean_member_top1, base_top1;
+};
+
+// Groups runs into points, in the runs' order.
+std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs);
+
+// Writes every table and figure for `runs` into `out`. Returns the written
+// file names.
+absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord>& runs,
+                                                     const std::string& out);
+
+}  // namespace rwn
+
+#endif  // RWN_REPORTS_REPORT_H_

@@ -1,0 +1,230 @@
+// Report tables and figures from small fake run folders with known numbers.
+#include "reports/report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "core/files.h"
+#include "core/text_proto.h"
+#include "experiments/sweep.h"
+
+namespace rwn {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::path(std::getenv("TEST_TMPDIR")) / "report";
+    fs::remove_all(root_);
+  }
+
+  // A finished run folder named `name` with seed `seed`.
+  void AddRun(const std::string& name, int seed, const std::string& model, int learned,
+              double final_top1, double best_top1, const std::string& learn = "",
+              const std::string& extra_summary = "", const fs::path& under = "runs") {
+    const fs::path dir = root_ / under / name / absl::StrCat("run", seed);
+    fs::create_directories(dir);
+    ASSERT_TRUE(WriteFileAtomically(
+                    (dir / "spec.pbtxt").string(),
+                    absl::StrCat("name: \"", name, "\" seed: ", seed, " ", learn))
+                    .ok());
+    ASSERT_TRUE(WriteFileAtomically(
+                    (dir / "summary.json").string(),
+                    absl::StrCat("{\"name\":\"", name, "\",\"model\":\"", model,
+                                 "\",\"dataset\":\"Fashion-MNIST\",\"params\":1000,"
+                                 "\"learned_params\":",
+                                 learned, ",\"final_test_top1\":", final_top1,
+                                 ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2",
+                                 extra_summary, "}"))
+                    .ok());
+  }
+
+  fs::path root_;
+};
+
+TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
+  const char* kRandom = "learn { fixed: RANDOM selector { filter_fraction { fraction: 0.1 } } }";
+  const char* kZero = "learn { fixed: ZERO selector { filter_fraction { fraction: 0.1 } } }";
+  AddRun("t1/wrn/cifar10/block1/seed-1", 1, "WRN", 100, 0.80, 0.81, kRandom);
+  AddRun("t1/wrn/cifar10/block1/seed-2", 2, "WRN", 100, 0.84, 0.85, kRandom);
+  AddRun("t1/wrn/cifar100/block1", 1, "WRN", 100, 0.50, 0.52, kRandom);
+  AddRun("t1/wrn/cifar10/fc", 1, "WRN", 10, 0.40, 0.41, kZero);
+  AddRun("t1/wrn/cifar10/all", 1, "WRN", 1000, 0.90, 0.91);
+  fs::create_directories(root_ / "runs" / "t1/unfinished/x");
+  ASSERT_TRUE(WriteFileAtomically((root_ / "runs/t1/unfinished/x/spec.pbtxt").string(),
+                                  "name: \"t1/unfinished\"")
+                  .ok());
+  int unfinished = 0;
+  auto runs = ReadRuns((root_ / "runs").string(), &unfinished);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  EXPECT_EQ(runs->size(), 5u);
+  EXPECT_EQ(unfinished, 1);
+
+  std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 4u);
+  const Point& block1 = points[1];
+  EXPECT_EQ(block1.name, "t1/wrn/cifar10/block1");
+  EXPECT_EQ(block1.final_top1.n, 2);
+  EXPECT_NEAR(block1.final_top1.mean, 0.82, 1e-12);
+  EXPECT_NEAR(block1.final_top1.std, 0.028284271, 1e-8);  // sample std of 0.80, 0.84
+  EXPECT_EQ(FormatPercent(block1.final_top1), "82.00 +- 2.83");
+  EXPECT_NEAR(block1.fraction, 0.1, 1e-12);
+  EXPECT_EQ(points[2].fixed, "zero");
+  EXPECT_TRUE(points[0].all_learned);
+
+  auto written = WriteReport(*runs, (root_ / "report").string());
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_THAT(*written, ::testing::IsSupersetOf({"runs.csv", "points.md", "points.csv", "t1.md",
+                                                 "t1.csv", "t1_fraction.png", "t1_params.png"}));
+  const std::string pivot = *ReadFile((root_ / "report/t1.md").string());
+  // Rows: the last label; columns: the labels before it.
+  EXPECT_THAT(pivot, HasSubstr("| wrn / cifar10 | wrn / cifar100 |"));
+  EXPECT_THAT(pivot, HasSubstr("| block1 | 82.00 +- 2.83 |          50.00 |"));
+  EXPECT_THAT(pivot, HasSubstr("| fc     |         40.00 |                |"));
+  const std::string csv = *ReadFile((root_ / "report/points.csv").string());
+  EXPECT_THAT(csv, HasSubstr("t1/wrn/cifar10/block1,WRN,Fashion-MNIST,\"100 / 1,000\",10.00%,2,82.00 +- 2.83,83.00 +- 2.83"));
+  EXPECT_THAT(*ReadFile((root_ / "report/runs.csv").string()),
+              HasSubstr("t1/wrn/cifar10/block1/seed-2,2,WRN,Fashion-MNIST,1000,100,0.8400,0.8500,2"));
+  for (const char* png : {"t1_fraction.png", "t1_params.png"}) {
+    const std::string image = *ReadFile((root_ / "report" / png).string());
+    ASSERT_GT(image.size(), 1000u) << png;
+    EXPECT_EQ(image.substr(1, 3), "PNG") << png;
+  }
+  // The fitted line's slope is in the legend: accuracy points per decade of
+  // learned parameters, one line per model and fixed kind; the all-learned
+  // point (1000 -> 90%) ends both. Zero: 10 -> 40% and 1000 -> 90%, 50
+  // points over 2 decades. Random: 100 -> 82% and 50%, 1000 -> 90%, least
+  // squares slope 24.
+  const std::string params = *ReadFile((root_ / "report/t1_params.gp").string());
+  EXPECT_THAT(params, HasSubstr("WRN, fixed random fit: 24.0 points per decade"));
+  EXPECT_THAT(params, HasSubstr("WRN, fixed zero fit: 25.0 points per decade"));
+}
+
+TEST_F(ReportTest, RowsAreTheAxisWithTheMostValues) {
+  // arch x selection x fixed, as Figure 1: the selections make the rows.
+  for (const char* arch : {"wrn", "resnet"}) {
+    for (const char* selection : {"0.1", "0.4", "k1"}) {
+      for (const char* fixed : {"random", "zero"}) {
+        AddRun(absl::StrCat("f/", arch, "/", selection, "/", fixed), 1, arch, 10, 0.5, 0.5);
+      }
+    }
+  }
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok());
+  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  const std::string pivot = *ReadFile((root_ / "report/f.md").string());
+  EXPECT_THAT(pivot, HasSubstr("| resnet / random | resnet / zero | wrn / random | wrn / zero |"));
+  EXPECT_THAT(pivot, HasSubstr("| k1  |"));
+}
+
+TEST_F(ReportTest, RowsAndColumnsFollowTheSweepsAxisOrder) {
+  // Name order would be block1, bn, conv1, fc; the grid says otherwise.
+  for (const char* arch : {"wrn", "densenet"}) {
+    for (const char* group : {"conv1", "block1", "fc", "bn"}) {
+      AddRun(absl::StrCat("t/", arch, "/", group), 1, arch, 10, 0.5, 0.5);
+    }
+  }
+  ASSERT_TRUE(WriteFileAtomically((root_ / "runs/t" / kSweepPointsFile).string(),
+                                  "t/wrn/conv1\nt/wrn/block1\nt/wrn/fc\nt/wrn/bn\n"
+                                  "t/densenet/conv1\nt/densenet/block1\nt/densenet/fc\n"
+                                  "t/densenet/bn\n")
+                  .ok());
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  const std::string pivot = *ReadFile((root_ / "report/t.md").string());
+  EXPECT_THAT(pivot, HasSubstr("|        |   wrn | densenet |"));
+  const size_t conv1 = pivot.find("| conv1"), block1 = pivot.find("| block1"),
+               fc = pivot.find("| fc"), bn = pivot.find("| bn");
+  ASSERT_NE(bn, std::string::npos);
+  EXPECT_LT(conv1, block1);
+  EXPECT_LT(block1, fc);
+  EXPECT_LT(fc, bn);
+}
+
+TEST_F(ReportTest, EnsemblesGetTheLayoutOfTable4AndTheirMembersAreNotRuns) {
+  const char* kFc = ",\"ensemble\":{\"members\":5,\"mean_member_test_top1\":0.685,"
+                    "\"ensemble_test_top1\":0.7025,\"base_test_top1\":0.6}";
+  const char* kFull = ",\"ensemble\":{\"members\":5,\"mean_member_test_top1\":0.717,"
+                      "\"ensemble_test_top1\":0.7635,\"base_test_top1\":0.6}";
+  AddRun("t4/fc", 1, "DenseNet", 137090, 0.7025, 0.7025, "", kFc);
+  AddRun("t4/full", 1, "DenseNet", 3845810, 0.7635, 0.7635, "", kFull);
+  // A member's run folder inside the ensemble's folder.
+  AddRun("member-1", 1001, "DenseNet", 27418, 0.69, 0.69, "", "", "runs/t4/fc/run1");
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 2u);
+  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  const std::string table = *ReadFile((root_ / "report/t4.md").string());
+  EXPECT_THAT(table, HasSubstr("mean member top-1 (%) | ensemble top-1 (%)"));
+  EXPECT_THAT(table, HasSubstr("| fc   | DenseNet |       5 |               137,090 |                 68.50 |              70.25 |          60.00 |"));
+  EXPECT_THAT(table, HasSubstr("| full | DenseNet |       5 |             3,845,810 |                 71.70 |              76.35 |"));
+  EXPECT_FALSE(fs::exists(root_ / "report/t4_fraction.png"));
+}
+
+TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
+  AddRun("f2/filters-1", 1, "DenseNet", 300, 0.50, 0.50,
+         "learn { selector { filter_count { count: 1 } } }");
+  AddRun("f2/inputs-1", 1, "DenseNet", 280, 0.40, 0.40,
+         "learn { selector { input_slice { count: 1 } } }");
+  AddRun("f2/rows-1", 1, "DenseNet", 900, 0.45, 0.45,
+         "learn { selector { spatial_slice { axis: ROWS count: 1 } } }");
+  AddRun("f2/columns-1", 1, "DenseNet", 900, 0.44, 0.44,
+         "learn { selector { spatial_slice { axis: COLUMNS count: 1 } } }");
+  AddRun("f2/rows-0.34", 1, "DenseNet", 900, 0.45, 0.45,
+         "learn { selector { spatial_slice { axis: ROWS fraction: 0.34 } } }");
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 5u);
+  EXPECT_EQ(points[0].dimension, "4 columns");
+  EXPECT_EQ(points[1].dimension, "1 filters");
+  EXPECT_EQ(points[2].dimension, "2 inputs");
+  EXPECT_EQ(points[3].dimension, "3 rows");
+  EXPECT_EQ(points[4].dimension, "3 rows");
+  auto written = WriteReport(*runs, (root_ / "report").string());
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_THAT(*written, ::testing::Contains("f2_dims.png"));
+  const std::string image = *ReadFile((root_ / "report/f2_dims.png").string());
+  EXPECT_EQ(image.substr(1, 3), "PNG");
+  const std::string data = *ReadFile((root_ / "report/f2_dims.dat").string());
+  EXPECT_THAT(data, HasSubstr("300 50 filters-1\n"));
+  EXPECT_THAT(data, HasSubstr("280 40 inputs-1\n"));
+  // Two slices that select the same weights are one point with both labels.
+  EXPECT_THAT(data, HasSubstr("900 45 rows-0.34,rows-1\n"));
+  EXPECT_THAT(*ReadFile((root_ / "report/f2_dims.gp").string()), HasSubstr("dim_slice 2 inputs"));
+}
+
+// A selection that learns every parameter (filter fraction 1.0 with BN and
+// fc) is the all-learned reference of Figures 1, 4 and 5, drawn as a dashed
+// line rather than a point at fraction 1.
+TEST_F(ReportTest, ASelectionOfEverythingIsTheAllLearnedReference) {
+  AddRun("f1/wrn/1.0", 1, "WRN", 1000, 0.90, 0.90,
+         "learn { selector { filter_fraction { fraction: 1.0 } } }");
+  AddRun("f1/wrn/0.1", 1, "WRN", 100, 0.70, 0.70,
+         "learn { selector { filter_fraction { fraction: 0.1 } } }");
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_TRUE(runs.ok());
+  std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_FALSE(points[0].all_learned);  // 0.1
+  EXPECT_TRUE(points[1].all_learned);   // 1.0
+  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  const std::string script = *ReadFile((root_ / "report/f1_fraction.gp").string());
+  EXPECT_THAT(script, HasSubstr("90 with lines dashtype 2 title \"WRN, all learned\""));
+  EXPECT_EQ(*ReadFile((root_ / "report/f1_fraction.dat").string()), "0.1 70 0\n\n\n");
+}
+
+TEST_F(ReportTest, AFolderWithoutRunsIsNamed) {
+  EXPECT_EQ(ReadRuns((root_ / "nothing").string()).status().message(),
+            (root_ / "nothing").string() + ": no such folder of runs");
+}
+
+}  // namespace
+}  // namespace rwn

@@ -1,0 +1,36 @@
+#include "run/run.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "core/text_proto.h"
+#include "experiments/spec.h"
+#include "run/build.h"
+#include "run/ensemble.h"
+#include "run/train_run.h"
+
+namespace rwn {
+
+absl::Status CheckSpec(const ExperimentSpec& spec) {
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  return BuildRun(spec).status();
+}
+
+absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options) {
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  if (options.checkpoint_every < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint_every = ", options.checkpoint_every, "; allowed: >= 0 (0 = only the last)"));
+  }
+  if (spec.has_ensemble()) return RunEnsemble(spec, options);
+  return TrainRun(spec, options);
+}
+
+absl::StatusOr<RunOutcome> RunExperimentFile(const std::string& path, const RunOptions& options) {
+  ASSIGN_OR_RETURN(ExperimentSpec spec, ParseTextProtoFile<ExperimentSpec>(path));
+  absl::StatusOr<RunOutcome> outcome = RunExperiment(spec, options);
+  if (outcome.ok()) return outcome;
+  return absl::Status(outcome.status().code(),
+                      absl::StrCat(path, ": ", outcome.status().message()));
+}
+
+}  // namespace rwn
