@@ -28,6 +28,7 @@
 #include "models/model.h"
 #include "selectors/plan.h"
 #include "train/checkpoint.h"
+#include "core/subprocess.h"
 #include "core/testing.h"
 
 namespace rwn {
@@ -145,13 +146,13 @@ TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
   ASSERT_EQ(code, 0) << output;
 
   // The same, killed as soon as rank 0's first checkpoint is on disk.
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setsid();  // its own process group: launch and both ranks
-    std::freopen((root_ / "killed.log").c_str(), "w", stdout);
-    execl("/bin/sh", "sh", "-c", launch("killed").c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  SpawnOptions spawn;
+  spawn.argv = {"/bin/sh", "-c", launch("killed")};
+  spawn.output_file = (root_ / "killed.log").string();
+  spawn.new_session = true;  // its own process group: launch and both ranks
+  absl::StatusOr<pid_t> started = Spawn(spawn);
+  ASSERT_TRUE(started.ok()) << started.status();
+  const pid_t pid = *started;
   fs::path checkpoint;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while (checkpoint.empty() && std::chrono::steady_clock::now() < deadline) {

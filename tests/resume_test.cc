@@ -21,6 +21,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
 #include "train/checkpoint.h"
+#include "core/shell.h"
+#include "core/subprocess.h"
 #include "core/testing.h"
 
 namespace rwn {
@@ -63,32 +65,20 @@ class ResumeTest : public ::testing::Test {
 
   // Starts the command; returns its pid. Output goes to root_/<out>.log.
   pid_t Start(const std::string& out) const {
-    const std::vector<std::string> command = Command(out);
-    const std::string log = (root_ / (out + ".log")).string();
-    pid_t pid = fork();
-    if (pid == 0) {
-      std::freopen(log.c_str(), "a", stdout);
-      std::freopen(log.c_str(), "a", stderr);
-      std::vector<char*> argv;
-      for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    return pid;
+    SpawnOptions spawn;
+    spawn.argv = Command(out);
+    spawn.output_file = (root_ / (out + ".log")).string();
+    spawn.append = true;
+    absl::StatusOr<pid_t> pid = Spawn(spawn);
+    EXPECT_TRUE(pid.ok()) << pid.status();
+    return pid.value_or(-1);
   }
 
   // Runs the command to its end; returns its exit code and output.
   std::pair<int, std::string> Run(const std::string& out, const std::string& extra = "") const {
     std::string line;
-    for (const std::string& arg : Command(out)) absl::StrAppend(&line, "'", arg, "' ");
-    absl::StrAppend(&line, extra, " 2>&1");
-    FILE* pipe = popen(line.c_str(), "r");
-    std::string output;
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+    for (const std::string& arg : Command(out)) absl::StrAppend(&line, ShellQuote(arg), " ");
+    return RunShell(line + extra);
   }
 
   // The one run folder under root_/<out>.
