@@ -329,21 +329,21 @@ std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs) {
   return points;
 }
 
-absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord>& runs,
-                                                     const std::string& out) {
-  std::error_code error;
-  fs::create_directories(out, error);
-  if (error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(out, ": cannot create the report folder: ", error.message()));
-  }
-  std::vector<std::string> written;
-  auto write = [&](const std::string& name, const std::string& content) -> absl::Status {
+namespace {
+
+// Writes the report's files into one folder and remembers their names.
+struct ReportWriter {
+  std::string out;
+  std::vector<std::string>* written;
+  absl::Status Write(const std::string& name, const std::string& content) const {
     RETURN_IF_ERROR(WriteFileAtomically((fs::path(out) / name).string(), content));
-    written.push_back(name);
+    written->push_back(name);
     return absl::OkStatus();
-  };
-  // Every run.
+  }
+};
+
+// One row per run.
+Table RunsTable(const std::vector<RunRecord>& runs) {
   Table all({"name", "seed", "model", "dataset", "params", "learned", "final_top1", "best_top1",
              "best_epoch", "test_top1_at_best_val", "epochs", "wall_seconds"});
   for (const RunRecord& run : runs) {
@@ -355,10 +355,11 @@ absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord
                 absl::StrFormat("%.4f", s.test_top1_at_best_val()), absl::StrCat(s.epochs()),
                 absl::StrFormat("%.1f", s.wall_seconds())});
   }
-  RETURN_IF_ERROR(write("runs.csv", all.ToCsv()));
+  return all;
+}
 
-  // Every point, mean +- std over seeds.
-  const std::vector<Point> points = GroupPoints(runs);
+// One row per point, mean +- std over seeds.
+Table PointsTable(const std::vector<Point>& points) {
   Table table({"point", "model", "dataset", "learned / params", "learned", "runs",
                "test top-1 (%)", "best-epoch test top-1 (%)"},
               {Table::kLeft, Table::kLeft, Table::kLeft, Table::kRight, Table::kRight,
@@ -369,11 +370,14 @@ absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord
                   absl::StrFormat("%.2f%%", 100 * p.fraction), absl::StrCat(p.final_top1.n),
                   FormatPercent(p.final_top1), FormatPercent(p.best_top1)});
   }
-  RETURN_IF_ERROR(write("points.md", table.ToMarkdown()));
-  RETURN_IF_ERROR(write("points.csv", table.ToCsv()));
+  return table;
+}
 
-  // Per sweep: the pivot table and the figures.
-  std::vector<std::pair<std::string, std::vector<const Point*>>> sweeps;
+using Sweeps = std::vector<std::pair<std::string, std::vector<const Point*>>>;
+
+// The points by sweep (the first part of their names), in order.
+Sweeps BySweep(const std::vector<Point>& points) {
+  Sweeps sweeps;
   for (const Point& p : points) {
     const std::string sweep = SweepOf(p.name);
     auto it = std::find_if(sweeps.begin(), sweeps.end(),
@@ -381,65 +385,105 @@ absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord
     if (it == sweeps.end()) it = sweeps.insert(sweeps.end(), {sweep, {}});
     it->second.push_back(&p);
   }
-  for (const auto& [sweep, members] : sweeps) {
-    if (std::all_of(members.begin(), members.end(), [](const Point* p) { return p->members > 0; })) {
-      // Cheap ensembles: the layout of Table 4.
-      Table ensembles({"", "model", "members", "learned (all members)", "mean member top-1 (%)",
-                       "ensemble top-1 (%)", "base top-1 (%)"},
-                      {Table::kLeft, Table::kLeft, Table::kRight, Table::kRight, Table::kRight,
-                       Table::kRight, Table::kRight});
-      for (const Point* p : members) {
-        ensembles.AddRow({p->labels.empty() ? p->name : absl::StrJoin(p->labels, " / "), p->model,
-                          absl::StrCat(p->members), WithCommas(p->learned),
-                          FormatPercent(p->mean_member_top1), FormatPercent(p->final_top1),
-                          FormatPercent(p->base_top1)});
-      }
-      RETURN_IF_ERROR(write(sweep + ".md", ensembles.ToMarkdown()));
-      RETURN_IF_ERROR(write(sweep + ".csv", ensembles.ToCsv()));
-      continue;
+  return sweeps;
+}
+
+// Cheap ensembles: the layout of Table 4.
+Table EnsembleTable(const std::vector<const Point*>& members) {
+  Table ensembles({"", "model", "members", "learned (all members)", "mean member top-1 (%)",
+                   "ensemble top-1 (%)", "base top-1 (%)"},
+                  {Table::kLeft, Table::kLeft, Table::kRight, Table::kRight, Table::kRight,
+                   Table::kRight, Table::kRight});
+  for (const Point* p : members) {
+    ensembles.AddRow({p->labels.empty() ? p->name : absl::StrJoin(p->labels, " / "), p->model,
+                      absl::StrCat(p->members), WithCommas(p->learned),
+                      FormatPercent(p->mean_member_top1), FormatPercent(p->final_top1),
+                      FormatPercent(p->base_top1)});
+  }
+  return ensembles;
+}
+
+// The pivot table's row axis: the label with the most values, the last one
+// on a tie.
+size_t RowAxis(const std::vector<const Point*>& members) {
+  size_t depth = members.front()->labels.size();
+  for (const Point* p : members) depth = std::min(depth, p->labels.size());
+  size_t row_axis = depth > 0 ? depth - 1 : 0;
+  size_t most = 0;
+  for (size_t axis = 0; axis < depth; ++axis) {
+    std::set<std::string> values;
+    for (const Point* p : members) values.insert(p->labels[axis]);
+    if (values.size() >= most) most = values.size(), row_axis = axis;
+  }
+  return row_axis;
+}
+
+// Rows: the values of the row axis; columns: the other labels.
+Table PivotTable(const std::vector<const Point*>& members) {
+  const size_t row_axis = RowAxis(members);
+  std::vector<std::string> columns, rows;
+  std::map<std::pair<std::string, std::string>, const Point*> cells;
+  for (const Point* p : members) {
+    const std::string row =
+        p->labels.empty() ? "-" : p->labels[std::min(row_axis, p->labels.size() - 1)];
+    std::vector<std::string> others;
+    for (size_t axis = 0; axis < p->labels.size(); ++axis) {
+      if (axis != row_axis) others.push_back(p->labels[axis]);
     }
-    // Rows: the label (axis) with the most values, the last one on a tie;
-    // columns: the other labels.
-    size_t depth = members.front()->labels.size();
-    for (const Point* p : members) depth = std::min(depth, p->labels.size());
-    size_t row_axis = depth > 0 ? depth - 1 : 0;
-    size_t most = 0;
-    for (size_t axis = 0; axis < depth; ++axis) {
-      std::set<std::string> values;
-      for (const Point* p : members) values.insert(p->labels[axis]);
-      if (values.size() >= most) most = values.size(), row_axis = axis;
+    const std::string column = others.empty() ? "test top-1 (%)" : absl::StrJoin(others, " / ");
+    if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
+    if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
+    cells[{row, column}] = p;
+  }
+  std::vector<std::string> headers = {""};
+  headers.insert(headers.end(), columns.begin(), columns.end());
+  std::vector<Table::Align> align(headers.size(), Table::kRight);
+  align[0] = Table::kLeft;
+  Table pivot(headers, align);
+  for (const std::string& row : rows) {
+    std::vector<std::string> cells_of_row = {row};
+    for (const std::string& column : columns) {
+      auto it = cells.find({row, column});
+      cells_of_row.push_back(it == cells.end() ? "" : FormatPercent(it->second->final_top1));
     }
-    std::vector<std::string> columns, rows;
-    std::map<std::pair<std::string, std::string>, const Point*> cells;
-    for (const Point* p : members) {
-      const std::string row = p->labels.empty() ? "-" : p->labels[std::min(row_axis, p->labels.size() - 1)];
-      std::vector<std::string> others;
-      for (size_t axis = 0; axis < p->labels.size(); ++axis) {
-        if (axis != row_axis) others.push_back(p->labels[axis]);
-      }
-      const std::string column = others.empty() ? "test top-1 (%)" : absl::StrJoin(others, " / ");
-      if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
-      if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
-      cells[{row, column}] = p;
-    }
-    std::vector<std::string> headers = {""};
-    headers.insert(headers.end(), columns.begin(), columns.end());
-    std::vector<Table::Align> align(headers.size(), Table::kRight);
-    align[0] = Table::kLeft;
-    Table pivot(headers, align);
-    for (const std::string& row : rows) {
-      std::vector<std::string> cellsOfRow = {row};
-      for (const std::string& column : columns) {
-        auto it = cells.find({row, column});
-        cellsOfRow.push_back(it == cells.end() ? "" : FormatPercent(it->second->final_top1));
-      }
-      pivot.AddRow(cellsOfRow);
-    }
-    RETURN_IF_ERROR(write(sweep + ".md", pivot.ToMarkdown()));
-    RETURN_IF_ERROR(write(sweep + ".csv", pivot.ToCsv()));
-    RETURN_IF_ERROR(FractionFigure(sweep, members, out, &written));
-    RETURN_IF_ERROR(ParamsFigure(sweep, members, out, &written));
-    RETURN_IF_ERROR(DimensionsFigure(sweep, members, out, &written));
+    pivot.AddRow(cells_of_row);
+  }
+  return pivot;
+}
+
+// A sweep's table and, unless it is of ensembles, its figures.
+absl::Status WriteSweep(const std::string& sweep, const std::vector<const Point*>& members,
+                        const ReportWriter& writer) {
+  const bool ensembles = std::all_of(members.begin(), members.end(),
+                                     [](const Point* p) { return p->members > 0; });
+  const Table table = ensembles ? EnsembleTable(members) : PivotTable(members);
+  RETURN_IF_ERROR(writer.Write(sweep + ".md", table.ToMarkdown()));
+  RETURN_IF_ERROR(writer.Write(sweep + ".csv", table.ToCsv()));
+  if (ensembles) return absl::OkStatus();
+  RETURN_IF_ERROR(FractionFigure(sweep, members, writer.out, writer.written));
+  RETURN_IF_ERROR(ParamsFigure(sweep, members, writer.out, writer.written));
+  return DimensionsFigure(sweep, members, writer.out, writer.written);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord>& runs,
+                                                     const std::string& out) {
+  std::error_code error;
+  fs::create_directories(out, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(out, ": cannot create the report folder: ", error.message()));
+  }
+  std::vector<std::string> written;
+  const ReportWriter writer{out, &written};
+  RETURN_IF_ERROR(writer.Write("runs.csv", RunsTable(runs).ToCsv()));
+  const std::vector<Point> points = GroupPoints(runs);
+  const Table table = PointsTable(points);
+  RETURN_IF_ERROR(writer.Write("points.md", table.ToMarkdown()));
+  RETURN_IF_ERROR(writer.Write("points.csv", table.ToCsv()));
+  for (const auto& [sweep, members] : BySweep(points)) {
+    RETURN_IF_ERROR(WriteSweep(sweep, members, writer));
   }
   return written;
 }

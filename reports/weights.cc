@@ -65,16 +65,14 @@ std::vector<LayerWeights> AnalyzeWeights(const LoadedRun& run) {
   return rows;
 }
 
-absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<RunRecord>& runs,
-                                                            const std::string& out) {
-  if (runs.empty()) return absl::NotFoundError("no finished runs to analyze");
-  std::error_code error;
-  fs::create_directories(out, error);
-  Table csv({"run", "layer", "group", "learned", "fixed", "learned_mean_abs", "learned_variance",
-             "fixed_mean_abs", "fixed_variance"});
-  // Per run: its label and rows; the fixed line takes, per layer, the first
-  // run that has fixed weights there.
-  std::vector<std::pair<std::string, std::vector<LayerWeights>>> analyzed;
+namespace {
+
+using Analyzed = std::vector<std::pair<std::string, std::vector<LayerWeights>>>;
+
+// Loads and analyzes every run (labelled by its name after the sweep part);
+// `csv` gets one row per run and conv layer.
+absl::StatusOr<Analyzed> AnalyzeRuns(const std::vector<RunRecord>& runs, Table* csv) {
+  Analyzed analyzed;
   for (const RunRecord& record : runs) {
     absl::StatusOr<LoadedRun> run = LoadRun(record.dir);
     if (!run.ok()) {
@@ -86,45 +84,43 @@ absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<Ru
     const std::string label =
         parts.size() > 1 ? absl::StrJoin(parts.begin() + 1, parts.end(), " / ") : parts[0];
     for (const LayerWeights& r : rows) {
-      csv.AddRow({record.spec.name(), r.layer, r.group, absl::StrCat(r.learned),
-                  absl::StrCat(r.fixed), absl::StrFormat("%.6g", r.learned_mean_abs),
-                  absl::StrFormat("%.6g", r.learned_variance),
-                  absl::StrFormat("%.6g", r.fixed_mean_abs),
-                  absl::StrFormat("%.6g", r.fixed_variance)});
+      csv->AddRow({record.spec.name(), r.layer, r.group, absl::StrCat(r.learned),
+                   absl::StrCat(r.fixed), absl::StrFormat("%.6g", r.learned_mean_abs),
+                   absl::StrFormat("%.6g", r.learned_variance),
+                   absl::StrFormat("%.6g", r.fixed_mean_abs),
+                   absl::StrFormat("%.6g", r.fixed_variance)});
     }
     analyzed.push_back({label, std::move(rows)});
   }
-  std::vector<std::string> written;
-  RETURN_IF_ERROR(WriteFileAtomically((fs::path(out) / "weights.csv").string(), csv.ToCsv()));
-  written.push_back("weights.csv");
+  return analyzed;
+}
 
-  // Data blocks: one per run (learned), then the fixed line.
-  std::string data;
+// The figure's data blocks (one per run's learned weights, then the fixed
+// line: per layer, the first run with fixed weights there) into `data`, and
+// their plot clauses, with %d for the column.
+std::vector<std::string> FigureData(const Analyzed& analyzed, std::string* data) {
   std::vector<std::string> lines;
   int index = 0;
   for (const auto& [label, rows] : analyzed) {
     bool any = false;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (rows[i].learned == 0) continue;
-      absl::StrAppend(&data, i + 1, " ", rows[i].learned_mean_abs, " ", rows[i].learned_variance,
+      absl::StrAppend(data, i + 1, " ", rows[i].learned_mean_abs, " ", rows[i].learned_variance,
                       "\n");
       any = true;
     }
-    absl::StrAppend(&data, "\n\n");
+    absl::StrAppend(data, "\n\n");
     if (any) lines.push_back(absl::StrCat("data index ", index, " using 1:%d with linespoints title ",
                                           GnuplotQuote(absl::StrCat("learned, ", label))));
     ++index;
   }
-  const size_t layers = analyzed.front().second.size();
   bool any_fixed = false;
-  for (size_t i = 0; i < layers; ++i) {
+  for (size_t i = 0; i < analyzed.front().second.size(); ++i) {
     for (const auto& [label, rows] : analyzed) {
-      if (i < rows.size() && rows[i].fixed > 0) {
-        absl::StrAppend(&data, i + 1, " ", rows[i].fixed_mean_abs, " ", rows[i].fixed_variance,
-                        "\n");
-        any_fixed = true;
-        break;
-      }
+      if (i >= rows.size() || rows[i].fixed == 0) continue;
+      absl::StrAppend(data, i + 1, " ", rows[i].fixed_mean_abs, " ", rows[i].fixed_variance, "\n");
+      any_fixed = true;
+      break;
     }
   }
   if (any_fixed) {
@@ -132,14 +128,23 @@ absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<Ru
                                  " using 1:%d with lines dashtype 2 lc rgb 'black' title "
                                  "'fixed (random initialization)'"));
   }
+  return lines;
+}
+
+// weights.png: mean |w| above, variance below.
+absl::Status DrawFigure(const std::string& sweep, const Analyzed& analyzed,
+                        const std::string& out) {
+  std::string data;
+  const std::vector<std::string> lines = FigureData(analyzed, &data);
   const std::string data_path = (fs::path(out) / "weights.dat").string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
   auto plot = [&](int column) {
     std::vector<std::string> filled;
-    for (const std::string& line : lines) filled.push_back(absl::StrReplaceAll(line, {{"%d", absl::StrCat(column)}}));
+    for (const std::string& line : lines) {
+      filled.push_back(absl::StrReplaceAll(line, {{"%d", absl::StrCat(column)}}));
+    }
     return absl::StrCat("plot ", absl::StrJoin(filled, ", \\\n  "), "\n");
   };
-  const std::string sweep = std::vector<std::string>(absl::StrSplit(runs.front().spec.name(), '/'))[0];
   const std::string script = absl::StrCat(
       GnuplotHeader((fs::path(out) / "weights.png").string(), 900, 900),
       "set multiplot layout 2,1 title ",
@@ -148,9 +153,24 @@ absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<Ru
       "set xlabel 'conv layer (forward order)'\nset ylabel 'mean |w|'\n", plot(2),
       "unset key\nset ylabel 'variance of w (log scale)'\nset logscale y\n", plot(3),
       "unset multiplot\n");
-  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / "weights.gp").string(), script));
-  written.push_back("weights.png");
-  return written;
+  return RunGnuplot((fs::path(out) / "weights.gp").string(), script);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<RunRecord>& runs,
+                                                            const std::string& out) {
+  if (runs.empty()) return absl::NotFoundError("no finished runs to analyze");
+  std::error_code error;
+  fs::create_directories(out, error);
+  Table csv({"run", "layer", "group", "learned", "fixed", "learned_mean_abs", "learned_variance",
+             "fixed_mean_abs", "fixed_variance"});
+  ASSIGN_OR_RETURN(const Analyzed analyzed, AnalyzeRuns(runs, &csv));
+  RETURN_IF_ERROR(WriteFileAtomically((fs::path(out) / "weights.csv").string(), csv.ToCsv()));
+  const std::string sweep =
+      std::vector<std::string>(absl::StrSplit(runs.front().spec.name(), '/'))[0];
+  RETURN_IF_ERROR(DrawFigure(sweep, analyzed, out));
+  return std::vector<std::string>{"weights.csv", "weights.png"};
 }
 
 std::string WeightsMarkdown(const std::vector<LayerWeights>& rows) {
