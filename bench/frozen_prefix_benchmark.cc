@@ -29,7 +29,7 @@ constexpr char kSpec[] = R"pb(
   name: "bench/resnet-20/fc-only"
   model { resnet { depth: 20 } }
   dataset { fashion_mnist {} }
-  learn { batchnorm: false classifier: true }
+  learn { also_learn_batchnorm: false also_learn_classifier: true }
   optimizer { sgd { lr: 0.1 momentum: 0.9 weight_decay: 5e-4 } }
   epochs: 10
   batch_size: 128

@@ -28,9 +28,9 @@ T OrDie(absl::StatusOr<T> value) {
 const std::vector<StepConfig>& StepConfigs() {
   static const auto* configs = new std::vector<StepConfig>{
       {"all_learned", nullptr, true},
-      {"bn_only", "classifier: false", true},
-      {"fc_only", "batchnorm: false", true},
-      {"last_block", "selector { layer_group { group: 'block3' } } batchnorm: false", true},
+      {"bn_only", "also_learn_classifier: false", true},
+      {"fc_only", "also_learn_batchnorm: false", true},
+      {"last_block", "selector { layer_group { group: 'block3' } } also_learn_batchnorm: false", true},
       {"filters10_fast", "selector { filter_fraction { fraction: 0.1 } }", true},
       {"filters10_masked", "selector { filter_fraction { fraction: 0.1 } } dense_mask: true", true},
       {"filters10_zeroed", "selector { filter_fraction { fraction: 0.1 } } fixed: ZERO", true},

@@ -9,6 +9,7 @@
 #include "core/status_macros.h"
 #include "core/table.h"
 #include "core/torch_status.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -34,7 +35,7 @@ absl::Status CheckQuarter(int x) {
 TEST(StatusMacrosTest, PropagateErrorsAndValues) {
   EXPECT_EQ(*Quarter(8), 2);
   EXPECT_EQ(Quarter(6).status().message(), "odd");
-  EXPECT_TRUE(CheckQuarter(4).ok());
+  EXPECT_OK(CheckQuarter(4));
   EXPECT_EQ(CheckQuarter(2).message(), "odd");
 }
 
@@ -53,11 +54,11 @@ TEST(TableTest, PadsAndAlignsColumns) {
 }
 
 TEST(FilesTest, AtomicWriteReplacesAndAppendAppends) {
-  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/f.txt";
-  ASSERT_TRUE(WriteFileAtomically(path, "one").ok());
-  ASSERT_TRUE(WriteFileAtomically(path, "two").ok());
+  const std::string path = TestDir("files") + "/f.txt";
+  ASSERT_OK(WriteFileAtomically(path, "one"));
+  ASSERT_OK(WriteFileAtomically(path, "two"));
   EXPECT_EQ(*ReadFile(path), "two");
-  ASSERT_TRUE(AppendLine(path, "x").ok());
+  ASSERT_OK(AppendLine(path, "x"));
   EXPECT_EQ(*ReadFile(path), "twox\n");
   EXPECT_EQ(WriteFileAtomically("/nonexistent-dir/f", "x").code(),
             absl::StatusCode::kNotFound);

@@ -8,7 +8,13 @@
 // field by protobuf reflection, so adding a plugin never touches a switch.
 //
 //   using ModelRegistry = Registry<std::shared_ptr<Network>, ModelContext>;
-//   RWN_REGISTER_PLUGIN(ModelRegistry, wide_resnet, WideResnetSpec, Create);
+//   RWN_REGISTER_PLUGIN(ModelRegistry, wide_resnet, WideResnetSpec, Create,
+//                       "depth: 10 widen_factor: 1");
+//
+// The strings after the factory are examples of the plugin's spec (the
+// field's message in text format). Contract tests run every plugin on its
+// examples, so a kind whose contract test needs them fails for a plugin
+// that gives none.
 //
 // Duplicate names are fatal at start-up; an unknown name is NotFound listing
 // every registered name.
@@ -50,12 +56,21 @@ class Registry {
 
   // Adds `factory` under `name`. Dies when `name` is taken: two plugins with
   // one name is a build mistake that must not reach a run.
-  bool Register(const std::string& name, Factory factory) {
+  bool Register(const std::string& name, Factory factory,
+                std::vector<std::string> examples = {}) {
     if (!factories_.emplace(name, std::move(factory)).second) {
       std::fprintf(stderr, "rwn: plugin '%s' is registered twice\n", name.c_str());
       std::abort();
     }
+    examples_[name] = std::move(examples);
     return true;
+  }
+
+  // The examples plugin `name` registered (its spec message in text format).
+  const std::vector<std::string>& Examples(const std::string& name) const {
+    static const std::vector<std::string>* none = new std::vector<std::string>();
+    auto it = examples_.find(name);
+    return it == examples_.end() ? *none : it->second;
   }
 
   // Sorted names of every registered plugin.
@@ -98,6 +113,7 @@ class Registry {
  private:
   Registry() = default;
   std::map<std::string, Factory> factories_;
+  std::map<std::string, std::vector<std::string>> examples_;
 };
 
 namespace registry_internal {
@@ -122,12 +138,15 @@ typename Registry::Factory Adapt(const char* name, Function function) {
 }  // namespace rwn
 
 // Registers `function` (absl::StatusOr<Product>(const SpecType&, const
-// Context&)) as plugin `name` of `RegistryType`. One line at the bottom of the
+// Context&)) as plugin `name` of `RegistryType`, with examples of its spec
+// (text format strings, optional). One statement at the bottom of the
 // plugin's .cc; its cc_library needs `alwayslink = 1`.
-#define RWN_REGISTER_PLUGIN(RegistryType, name, SpecType, function)      \
-  static const bool rwn_registered_##name [[maybe_unused]] =             \
-      RegistryType::Global().Register(                                   \
-          #name, ::rwn::registry_internal::Adapt<SpecType, RegistryType>( \
-                     #name, function))
+#define RWN_REGISTER_PLUGIN(RegistryType, name, SpecType, function, ...)  \
+  static const bool rwn_registered_##name [[maybe_unused]] =              \
+      RegistryType::Global().Register(                                    \
+          #name,                                                          \
+          ::rwn::registry_internal::Adapt<SpecType, RegistryType>(#name,  \
+                                                                  function), \
+          std::vector<std::string>{__VA_ARGS__})
 
 #endif  // RWN_CORE_REGISTRY_H_

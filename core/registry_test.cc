@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/registry_test.pb.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -22,7 +23,7 @@ TEST(RegistryTest, CreatesTheChosenPlugin) {
   testing::ColorSpec spec;
   spec.mutable_red()->set_size(7);
   absl::StatusOr<int> made = ColorRegistry::Global().CreateFromOneof(spec, 100);
-  ASSERT_TRUE(made.ok()) << made.status();
+  ASSERT_OK(made);
   EXPECT_EQ(*made, 107);
 }
 

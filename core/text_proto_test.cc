@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/registry_test.pb.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -15,9 +16,9 @@ using ::testing::HasSubstr;
 
 TEST(TextProtoTest, ParsesValidText) {
   testing::OuterSpec spec;
-  ASSERT_TRUE(ParseTextProto("name: \"x\" color { red { size: 3 } } values: [1, 2]", "s",
+  ASSERT_OK(ParseTextProto("name: \"x\" color { red { size: 3 } } values: [1, 2]", "s",
                              &spec)
-                  .ok());
+                  );
   EXPECT_EQ(spec.name(), "x");
   EXPECT_EQ(spec.color().red().size(), 3);
   EXPECT_EQ(spec.values_size(), 2);
@@ -48,11 +49,11 @@ TEST(TextProtoTest, TwoChoicesOfOneOneofAreAnError) {
 }
 
 TEST(TextProtoTest, FileRoundTripAndMissingFile) {
-  const std::string dir = std::getenv("TEST_TMPDIR");
+  const std::string dir = TestDir("text_proto");
   const std::string path = dir + "/spec.pbtxt";
   std::ofstream(path) << "name: \"y\"\nvalues: 4\n";
   absl::StatusOr<testing::OuterSpec> spec = ParseTextProtoFile<testing::OuterSpec>(path);
-  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_OK(spec);
   EXPECT_EQ(spec->name(), "y");
   EXPECT_EQ(PrintTextProto(*spec), "name: \"y\"\nvalues: 4\n");
 

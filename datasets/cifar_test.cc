@@ -9,6 +9,7 @@
 
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -26,9 +27,7 @@ std::string Record(std::vector<int> labels, int seed) {
 }
 
 std::string Dir(const std::string& name) {
-  std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-  mkdir(dir.c_str(), 0755);
-  return dir;
+  return TestDir(name);
 }
 
 void Write(const std::string& path, const std::string& content) {
@@ -54,7 +53,7 @@ TEST(Cifar10Test, ReadsExactPixelsAndLabelsFromEveryBatch) {
   }
   Write(dir + "/test_batch.bin", Record({3}, 0));
   auto dataset = Load("cifar10", dir);
-  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  ASSERT_OK(dataset);
   const Dataset& d = **dataset;
   EXPECT_EQ(d.train.images.sizes(), (std::vector<int64_t>{10, 3, 32, 32}));
   EXPECT_TRUE(torch::equal(d.train.labels, torch::tensor({1, 9, 2, 9, 3, 9, 4, 9, 5, 9}, torch::kInt64)));
@@ -93,12 +92,12 @@ TEST(Cifar100Test, FineLabelsByDefaultCoarseOnRequest) {
   Write(dir + "/train.bin", Record({4, 87}, 1) + Record({19, 99}, 2));
   Write(dir + "/test.bin", Record({0, 5}, 3));
   auto fine = Load("cifar100", dir);
-  ASSERT_TRUE(fine.ok()) << fine.status();
+  ASSERT_OK(fine);
   EXPECT_TRUE(torch::equal((*fine)->train.labels, torch::tensor({87, 99}, torch::kInt64)));
   EXPECT_EQ((*fine)->num_classes, 100);
   EXPECT_EQ((*fine)->train.images[1][0][0][5].item<int>(), (5 + 2) % 256);
   auto coarse = Load("cifar100", dir, /*coarse=*/true);
-  ASSERT_TRUE(coarse.ok()) << coarse.status();
+  ASSERT_OK(coarse);
   EXPECT_TRUE(torch::equal((*coarse)->train.labels, torch::tensor({4, 19}, torch::kInt64)));
   EXPECT_EQ((*coarse)->num_classes, 20);
   // A CIFAR-10 file (1 label byte) is not a CIFAR-100 file.

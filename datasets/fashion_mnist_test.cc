@@ -11,6 +11,7 @@
 
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -44,9 +45,7 @@ std::string Labels(const std::vector<int>& labels) {
 class FashionMnistTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    mkdir(dir_.c_str(), 0755);
+    dir_ = TestDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
     WriteGzip(dir_ + "/train-images-idx3-ubyte.gz", Images(3));
     WriteGzip(dir_ + "/train-labels-idx1-ubyte.gz", Labels({9, 0, 4}));
     WriteGzip(dir_ + "/t10k-images-idx3-ubyte.gz", Images(2));
@@ -65,7 +64,7 @@ class FashionMnistTest : public ::testing::Test {
 
 TEST_F(FashionMnistTest, ReadsExactPixelsAndLabels) {
   auto dataset = Load();
-  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  ASSERT_OK(dataset);
   const Dataset& d = **dataset;
   EXPECT_EQ(d.num_classes, 10);
   EXPECT_EQ(d.train.images.sizes(), (std::vector<int64_t>{3, 1, 28, 28}));
@@ -83,7 +82,7 @@ TEST_F(FashionMnistTest, ReadsExactPixelsAndLabels) {
 
 TEST_F(FashionMnistTest, TrainSubsetKeepsTheFirstImages) {
   auto dataset = Load(/*train_subset=*/2);
-  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  ASSERT_OK(dataset);
   EXPECT_TRUE(torch::equal((*dataset)->train.labels, torch::tensor({9, 0}, torch::kInt64)));
 }
 
@@ -134,7 +133,7 @@ TEST(FashionMnistDebianTest, TheInstalledDatasetIsComplete) {
   DatasetSpec spec;
   spec.mutable_fashion_mnist();
   auto dataset = DatasetRegistry::Global().CreateFromOneof(spec, DatasetContext{});
-  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  ASSERT_OK(dataset);
   EXPECT_EQ((*dataset)->train.size(), 60000);
   EXPECT_EQ((*dataset)->test.size(), 10000);
   torch::Tensor per_label = torch::bincount((*dataset)->train.labels);

@@ -10,6 +10,7 @@
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
 #include "datasets/prefetcher.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -18,7 +19,7 @@ std::shared_ptr<const Dataset> Synthetic(int train_size) {
   DatasetSpec spec;
   spec.mutable_synthetic()->set_train_size(train_size);
   auto dataset = DatasetRegistry::Global().CreateFromOneof(spec, DatasetContext{});
-  EXPECT_TRUE(dataset.ok()) << dataset.status();
+  EXPECT_OK(dataset);
   return *dataset;
 }
 
@@ -208,7 +209,7 @@ TEST(PrefetcherTest, RethrowsTheLoadersError) {
 TEST(ValidationTest, HoldsOutASeededDisjointPart) {
   auto data = Synthetic(200);
   auto held = HoldOutValidation(*data, 50, 9);
-  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_OK(held);
   EXPECT_EQ((*held)->validation.size(), 50);
   EXPECT_EQ((*held)->train.size(), 150);
   EXPECT_EQ((*held)->test.size(), data->test.size());

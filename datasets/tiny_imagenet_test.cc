@@ -11,6 +11,7 @@
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
 #include "datasets/jpeg.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -34,9 +35,7 @@ RgbImage Flat(uint8_t r, uint8_t g, uint8_t b) {
 class TinyImageNetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(std::getenv("TEST_TMPDIR")) /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(dir_);
+    dir_ = TestDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
     Write("wnids.txt", "n001\nn002\nn003\n");
     for (int c = 0; c < 3; ++c) {
       for (int i = 0; i < 2; ++i) {
@@ -58,11 +57,11 @@ class TinyImageNetTest : public ::testing::Test {
 
   void Write(const std::string& name, const std::string& content) {
     fs::create_directories((dir_ / name).parent_path());
-    ASSERT_TRUE(WriteFileAtomically((dir_ / name).string(), content).ok());
+    ASSERT_OK(WriteFileAtomically((dir_ / name).string(), content));
   }
   void WriteJpeg(const std::string& name, const RgbImage& image) {
     absl::StatusOr<std::string> jpeg = EncodeJpeg(image, 90);
-    ASSERT_TRUE(jpeg.ok());
+    ASSERT_OK(jpeg);
     Write(name, *jpeg);
   }
   // What libjpeg-turbo decodes from the file, as C x H x W.
@@ -84,7 +83,7 @@ class TinyImageNetTest : public ::testing::Test {
 
 TEST_F(TinyImageNetTest, ReadsTheReleaseLayoutWithExactPixelsAndLabels) {
   auto data = Load();
-  ASSERT_TRUE(data.ok()) << data.status();
+  ASSERT_OK(data);
   const Dataset& d = **data;
   EXPECT_EQ(d.num_classes, 3);
   EXPECT_EQ(d.train.images.sizes(), (std::vector<int64_t>{6, 3, 64, 64}));
@@ -101,7 +100,7 @@ TEST_F(TinyImageNetTest, ReadsTheReleaseLayoutWithExactPixelsAndLabels) {
 }
 
 TEST_F(TinyImageNetTest, ReusesItsCacheAndRebuildsItWhenTheFilesChange) {
-  ASSERT_TRUE(Load().ok());
+  ASSERT_OK(Load());
   std::vector<fs::path> caches;
   for (const auto& entry : fs::directory_iterator(dir_ / "rwn-cache")) caches.push_back(entry.path());
   ASSERT_EQ(caches.size(), 1u);
@@ -113,12 +112,12 @@ TEST_F(TinyImageNetTest, ReusesItsCacheAndRebuildsItWhenTheFilesChange) {
     cache.put(static_cast<char>(7));
   }
   auto again = Load();
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_EQ((*again)->train.images[0][0][0][0].item<int>(), 7);
   // A new train image: a new cache; the stale one is gone.
   WriteJpeg("train/n003/images/n003_2.JPEG", Noise(64, 7));
   auto changed = Load();
-  ASSERT_TRUE(changed.ok());
+  ASSERT_OK(changed);
   EXPECT_EQ((*changed)->train.size(), 7);
   EXPECT_NE((*changed)->train.images[0][0][0][0].item<int>(), 7);
   EXPECT_FALSE(fs::exists(caches[0]));
@@ -138,7 +137,7 @@ TEST_F(TinyImageNetTest, BadFilesAreNamed) {
   EXPECT_EQ(Load().status().message(),
             "tiny_imagenet: " + image + ": 32x32 image; expected 64x64");
   WriteJpeg("train/n002/images/n002_0.JPEG", Noise(64, 1));
-  ASSERT_TRUE(Load().ok());
+  ASSERT_OK(Load());
 
   Write("val/val_annotations.txt", "val_0.JPEG\tn003\t0\t10\t60\t62\nval_1.JPEG\tn999\t5\t5\t40\t40\n");
   EXPECT_EQ(Load().status().message(),

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/text_proto.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -11,7 +12,7 @@ namespace {
 SweepSpec Parse(const std::string& text) {
   SweepSpec sweep;
   absl::Status status = ParseTextProto(text, "sweep", &sweep);
-  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_OK(status);
   return sweep;
 }
 
@@ -35,7 +36,7 @@ TEST(SweepTest, AValueCanAddASelectorOrChangeAScalar) {
       value { label: "long" patch { epochs: 7 } }
     }
   )pb"));
-  ASSERT_TRUE(points.ok()) << points.status();
+  ASSERT_OK(points);
   ASSERT_EQ(points->size(), 2u);
   const ExperimentSpec& added = (*points)[0].spec;
   ASSERT_EQ(added.learn().selector_size(), 2);  // repeated fields append
@@ -65,7 +66,7 @@ TEST(SweepTest, TheGridIsTheProductOfTheAxesTimesTheSeeds) {
     }
     seeds: [ 1, 2 ]
   )pb"));
-  ASSERT_TRUE(points.ok()) << points.status();
+  ASSERT_OK(points);
   ASSERT_EQ(points->size(), 12u);
   EXPECT_EQ((*points)[0].spec.name(), "grid/0.1/random/seed-1");
   EXPECT_EQ((*points)[1].spec.name(), "grid/0.1/random/seed-2");
@@ -77,7 +78,7 @@ TEST(SweepTest, TheGridIsTheProductOfTheAxesTimesTheSeeds) {
   EXPECT_THAT((*points)[7].labels, ::testing::ElementsAre("0.4", "zero", "seed-2"));
   // No axes: the base alone.
   auto single = ExpandSweep(Parse(kBase));
-  ASSERT_TRUE(single.ok());
+  ASSERT_OK(single);
   ASSERT_EQ(single->size(), 1u);
   EXPECT_EQ((*single)[0].spec.name(), "grid");
 }

@@ -89,6 +89,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateAlexnet(const AlexnetSpec& spec,
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(ModelRegistry, alexnet, AlexnetSpec, CreateAlexnet);
+RWN_REGISTER_PLUGIN(ModelRegistry, alexnet, AlexnetSpec, CreateAlexnet,
+                    "width_divisor: 4");  // the small configuration of contract tests
 
 }  // namespace rwn

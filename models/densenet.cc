@@ -186,6 +186,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateDensenet(const DensenetSpec& spec
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(ModelRegistry, densenet, DensenetSpec, CreateDensenet);
+RWN_REGISTER_PLUGIN(ModelRegistry, densenet, DensenetSpec, CreateDensenet,
+                    "depth: 10 growth_rate: 4");  // the small configuration of contract tests
 
 }  // namespace rwn

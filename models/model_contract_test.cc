@@ -12,6 +12,7 @@
 #include "models/model.h"
 #include "models/model.pb.h"
 #include "models/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -24,7 +25,8 @@ class ModelContractTest : public ::testing::TestWithParam<std::string> {};
 
 TEST(ModelContractCoverageTest, EveryRegisteredModelHasASmallSpec) {
   for (const std::string& name : ModelRegistry::Global().Names()) {
-    EXPECT_EQ(SmallModelSpecs().count(name), 1u) << name << " needs an entry in SmallModelSpecs()";
+    EXPECT_EQ(SmallModelSpecs().count(name), 1u) << name << " registers no example spec (its small configuration); give one after its "
+                                          << "factory in RWN_REGISTER_PLUGIN";
   }
 }
 
@@ -113,7 +115,7 @@ TEST(ModelOptionsTest, BadOptionsNameTheValueAndTheAllowedForms) {
   };
   for (const auto& [text, message] : cases) {
     ModelSpec spec;
-    ASSERT_TRUE(ParseTextProto(text, "t", &spec).ok());
+    ASSERT_OK(ParseTextProto(text, "t", &spec));
     auto made = ModelRegistry::Global().CreateFromOneof(spec, ModelContext{});
     ASSERT_EQ(made.status().code(), absl::StatusCode::kInvalidArgument) << text;
     EXPECT_THAT(std::string(made.status().message()), ::testing::HasSubstr(message));
@@ -123,7 +125,7 @@ TEST(ModelOptionsTest, BadOptionsNameTheValueAndTheAllowedForms) {
 TEST(ModelGroupsTest, GroupsInForwardOrder) {
   auto groups = [](const std::string& text) {
     ModelSpec spec;
-    EXPECT_TRUE(ParseTextProto(text, "t", &spec).ok());
+    EXPECT_OK(ParseTextProto(text, "t", &spec));
     auto network = *ModelRegistry::Global().CreateFromOneof(spec, ModelContext{});
     std::vector<std::string> out;
     for (const Layer& layer : network->layers) {
@@ -142,7 +144,7 @@ TEST(ModelGroupsTest, GroupsInForwardOrder) {
 
 TEST(ModelInitTest, TorchDefaultIsUniformWithinTheFanInBound) {
   ModelSpec spec;
-  ASSERT_TRUE(ParseTextProto("resnet { depth: 8 init: TORCH_DEFAULT }", "t", &spec).ok());
+  ASSERT_OK(ParseTextProto("resnet { depth: 8 init: TORCH_DEFAULT }", "t", &spec));
   auto network = *ModelRegistry::Global().CreateFromOneof(spec, ModelContext{});
   torch::Tensor w = network->module->named_parameters()["layer3.0.conv2.weight"];
   const double bound = 1.0 / std::sqrt(64.0 * 9);

@@ -144,6 +144,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateResnet(const ResnetSpec& spec,
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(ModelRegistry, resnet, ResnetSpec, CreateResnet);
+RWN_REGISTER_PLUGIN(ModelRegistry, resnet, ResnetSpec, CreateResnet,
+                    "depth: 8");  // the small configuration of contract tests
 
 }  // namespace rwn

@@ -3,19 +3,21 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "core/text_proto.h"
 #include "models/model.pb.h"
 
 namespace rwn {
 
 const std::map<std::string, std::string>& SmallModelSpecs() {
-  static const auto* specs = new std::map<std::string, std::string>{
-      {"wide_resnet", "wide_resnet { depth: 10 widen_factor: 1 }"},
-      {"densenet", "densenet { depth: 10 growth_rate: 4 }"},
-      {"resnet", "resnet { depth: 8 }"},
-      {"vgg", "vgg { depth: 11 width_divisor: 8 }"},
-      {"alexnet", "alexnet { width_divisor: 4 }"},
-  };
+  static const auto* specs = [] {
+    auto* small = new std::map<std::string, std::string>();
+    for (const std::string& name : ModelRegistry::Global().Names()) {
+      const std::vector<std::string>& examples = ModelRegistry::Global().Examples(name);
+      if (!examples.empty()) (*small)[name] = absl::StrCat(name, " { ", examples[0], " }");
+    }
+    return small;
+  }();
   return *specs;
 }
 

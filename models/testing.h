@@ -11,8 +11,9 @@
 
 namespace rwn {
 
-// Model name -> ModelSpec text of a small configuration. A new model must
-// add one (the model contract test fails otherwise).
+// Model name -> ModelSpec text of its small configuration: the first
+// example the model registers (RWN_REGISTER_PLUGIN). A model without one is
+// missing here, and the model contract test fails.
 const std::map<std::string, std::string>& SmallModelSpecs();
 
 // The small configuration of `model`, built for `context`; dies on failure.

@@ -106,6 +106,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateVgg(const VggSpec& spec,
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(ModelRegistry, vgg, VggSpec, CreateVgg);
+RWN_REGISTER_PLUGIN(ModelRegistry, vgg, VggSpec, CreateVgg,
+                    "depth: 11 width_divisor: 8");  // the small configuration of contract tests
 
 }  // namespace rwn

@@ -147,6 +147,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateWideResnet(const WideResnetSpec& 
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(ModelRegistry, wide_resnet, WideResnetSpec, CreateWideResnet);
+RWN_REGISTER_PLUGIN(ModelRegistry, wide_resnet, WideResnetSpec, CreateWideResnet,
+                    "depth: 10 widen_factor: 1");  // the small configuration of contract tests
 
 }  // namespace rwn

@@ -7,6 +7,7 @@
 #include "core/text_proto.h"
 #include "models/model.h"
 #include "models/model.pb.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -16,10 +17,10 @@ using ::testing::HasSubstr;
 std::shared_ptr<Network> Make(const std::string& text, ModelContext context) {
   ModelSpec spec;
   absl::Status parsed = ParseTextProto(text, "test", &spec);
-  EXPECT_TRUE(parsed.ok()) << parsed;
+  EXPECT_OK(parsed);
   absl::StatusOr<std::shared_ptr<Network>> network =
       ModelRegistry::Global().CreateFromOneof(spec, context);
-  EXPECT_TRUE(network.ok()) << network.status();
+  EXPECT_OK(network);
   return network.ok() ? *network : nullptr;
 }
 

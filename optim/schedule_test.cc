@@ -6,6 +6,7 @@
 
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -15,7 +16,7 @@ using ::testing::Pointwise;
 
 std::vector<double> Factors(const ScheduleSpec& spec, int64_t epochs) {
   auto schedule = ScheduleRegistry::Global().CreateFromOneof(spec, ScheduleContext{epochs});
-  EXPECT_TRUE(schedule.ok()) << schedule.status();
+  EXPECT_OK(schedule);
   std::vector<double> factors;
   for (int64_t epoch = 0; epoch < epochs; ++epoch) factors.push_back((*schedule)->Factor(epoch));
   return factors;

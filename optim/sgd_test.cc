@@ -4,6 +4,7 @@
 
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -12,7 +13,7 @@ std::unique_ptr<Optimizer> MakeSgd(const SgdSpec& sgd, std::vector<LearnedTensor
   OptimizerSpec spec;
   *spec.mutable_sgd() = sgd;
   auto made = OptimizerRegistry::Global().CreateFromOneof(spec, OptimizerContext{params});
-  EXPECT_TRUE(made.ok()) << made.status();
+  EXPECT_OK(made);
   return std::move(*made);
 }
 

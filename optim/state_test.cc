@@ -7,6 +7,7 @@
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
 #include "optim/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -55,7 +56,7 @@ TEST_P(StateTest, ALoadedStateContinuesExactly) {
       EXPECT_EQ(entry.tensor.sizes(), original.learned()[entry.param].tensor.sizes()) << entry.name;
     }
   }
-  ASSERT_TRUE(second->LoadState(state).ok());
+  ASSERT_OK(second->LoadState(state));
   Steps(*first, original, 3, 6);
   Steps(*second, copy, 3, 6);
   EXPECT_TRUE(torch::equal(original.a, copy.a));

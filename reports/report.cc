@@ -20,6 +20,7 @@
 #include "reports/gnuplot.h"
 #include "experiments/sweep.h"
 #include "run/run_folder.h"
+#include "selectors/selector.h"
 
 namespace rwn {
 namespace {
@@ -152,22 +153,11 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
 // The paper's dim_slice of a learn block with one slicing selector.
 std::string SliceDimension(const LearnSpec& learn) {
   std::string dimension;
-  for (const SelectorSpec& selector : learn.selector()) {
-    std::string kind;
-    switch (selector.selector_case()) {
-      case SelectorSpec::kFilterFraction:
-      case SelectorSpec::kFilterCount:
-        kind = "1 filters";
-        break;
-      case SelectorSpec::kInputSlice:
-        kind = "2 inputs";
-        break;
-      case SelectorSpec::kSpatialSlice:
-        kind = selector.spatial_slice().axis() == SpatialSliceSpec::ROWS ? "3 rows" : "4 columns";
-        break;
-      default:
-        continue;
-    }
+  for (const SelectorSpec& spec : learn.selector()) {
+    auto selector = SelectorRegistry::Global().CreateFromOneof(spec, SelectorContext{});
+    if (!selector.ok()) return "";
+    const std::string kind = (*selector)->SlicedDimension();
+    if (kind.empty()) continue;
     if (!dimension.empty() && dimension != kind) return "";
     dimension = kind;
   }

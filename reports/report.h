@@ -69,8 +69,9 @@ struct Point {
   std::string fixed;     // "random" or "zero"
   bool all_learned = false;  // no learn block, or one that learns every parameter
   // The weight dimension the run slices when its learn block has a single
-  // slicing selector (the paper's dim_slice): "1 filters", "2 inputs",
-  // "3 rows" or "4 columns"; "" otherwise.
+  // slicing selector (the paper's dim_slice), as the selector names it
+  // (Selector::SlicedDimension): "1 filters", "2 inputs", "3 rows",
+  // "4 columns" or "3-4 positions"; "" otherwise.
   std::string dimension;
   // Cheap ensembles (ExperimentSpec.ensemble): final_top1 is the ensemble's.
   int members = 0;  // 0: not an ensemble

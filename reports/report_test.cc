@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/text_proto.h"
 #include "experiments/sweep.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -20,8 +21,7 @@ using ::testing::HasSubstr;
 class ReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(std::getenv("TEST_TMPDIR")) / "report";
-    fs::remove_all(root_);
+    root_ = TestDir("report");
   }
 
   // A finished run folder named `name` with seed `seed`.
@@ -30,11 +30,11 @@ class ReportTest : public ::testing::Test {
               const std::string& extra_summary = "", const fs::path& under = "runs") {
     const fs::path dir = root_ / under / name / absl::StrCat("run", seed);
     fs::create_directories(dir);
-    ASSERT_TRUE(WriteFileAtomically(
+    ASSERT_OK(WriteFileAtomically(
                     (dir / "spec.pbtxt").string(),
                     absl::StrCat("name: \"", name, "\" seed: ", seed, " ", learn))
-                    .ok());
-    ASSERT_TRUE(WriteFileAtomically(
+                    );
+    ASSERT_OK(WriteFileAtomically(
                     (dir / "summary.json").string(),
                     absl::StrCat("{\"name\":\"", name, "\",\"model\":\"", model,
                                  "\",\"dataset\":\"Fashion-MNIST\",\"params\":1000,"
@@ -42,7 +42,7 @@ class ReportTest : public ::testing::Test {
                                  learned, ",\"final_test_top1\":", final_top1,
                                  ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2",
                                  extra_summary, "}"))
-                    .ok());
+                    );
   }
 
   fs::path root_;
@@ -57,12 +57,12 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   AddRun("t1/wrn/cifar10/fc", 1, "WRN", 10, 0.40, 0.41, kZero);
   AddRun("t1/wrn/cifar10/all", 1, "WRN", 1000, 0.90, 0.91);
   fs::create_directories(root_ / "runs" / "t1/unfinished/x");
-  ASSERT_TRUE(WriteFileAtomically((root_ / "runs/t1/unfinished/x/spec.pbtxt").string(),
+  ASSERT_OK(WriteFileAtomically((root_ / "runs/t1/unfinished/x/spec.pbtxt").string(),
                                   "name: \"t1/unfinished\"")
-                  .ok());
+                  );
   int unfinished = 0;
   auto runs = ReadRuns((root_ / "runs").string(), &unfinished);
-  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_OK(runs);
   EXPECT_EQ(runs->size(), 5u);
   EXPECT_EQ(unfinished, 1);
 
@@ -79,7 +79,7 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   EXPECT_TRUE(points[0].all_learned);
 
   auto written = WriteReport(*runs, (root_ / "report").string());
-  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_OK(written);
   EXPECT_THAT(*written, ::testing::IsSupersetOf({"runs.csv", "points.md", "points.csv", "t1.md",
                                                  "t1.csv", "t1_fraction.png", "t1_params.png"}));
   const std::string pivot = *ReadFile((root_ / "report/t1.md").string());
@@ -116,8 +116,8 @@ TEST_F(ReportTest, RowsAreTheAxisWithTheMostValues) {
     }
   }
   auto runs = ReadRuns((root_ / "runs").string());
-  ASSERT_TRUE(runs.ok());
-  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  ASSERT_OK(runs);
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
   const std::string pivot = *ReadFile((root_ / "report/f.md").string());
   EXPECT_THAT(pivot, HasSubstr("| resnet / random | resnet / zero | wrn / random | wrn / zero |"));
   EXPECT_THAT(pivot, HasSubstr("| k1  |"));
@@ -130,14 +130,14 @@ TEST_F(ReportTest, RowsAndColumnsFollowTheSweepsAxisOrder) {
       AddRun(absl::StrCat("t/", arch, "/", group), 1, arch, 10, 0.5, 0.5);
     }
   }
-  ASSERT_TRUE(WriteFileAtomically((root_ / "runs/t" / kSweepPointsFile).string(),
+  ASSERT_OK(WriteFileAtomically((root_ / "runs/t" / kSweepPointsFile).string(),
                                   "t/wrn/conv1\nt/wrn/block1\nt/wrn/fc\nt/wrn/bn\n"
                                   "t/densenet/conv1\nt/densenet/block1\nt/densenet/fc\n"
                                   "t/densenet/bn\n")
-                  .ok());
+                  );
   auto runs = ReadRuns((root_ / "runs").string());
-  ASSERT_TRUE(runs.ok()) << runs.status();
-  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  ASSERT_OK(runs);
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
   const std::string pivot = *ReadFile((root_ / "report/t.md").string());
   EXPECT_THAT(pivot, HasSubstr("|        |   wrn | densenet |"));
   const size_t conv1 = pivot.find("| conv1"), block1 = pivot.find("| block1"),
@@ -158,9 +158,9 @@ TEST_F(ReportTest, EnsemblesGetTheLayoutOfTable4AndTheirMembersAreNotRuns) {
   // A member's run folder inside the ensemble's folder.
   AddRun("member-1", 1001, "DenseNet", 27418, 0.69, 0.69, "", "", "runs/t4/fc/run1");
   auto runs = ReadRuns((root_ / "runs").string());
-  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_OK(runs);
   ASSERT_EQ(runs->size(), 2u);
-  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
   const std::string table = *ReadFile((root_ / "report/t4.md").string());
   EXPECT_THAT(table, HasSubstr("mean member top-1 (%) | ensemble top-1 (%)"));
   EXPECT_THAT(table, HasSubstr("| fc   | DenseNet |       5 |               137,090 |                 68.50 |              70.25 |          60.00 |"));
@@ -180,7 +180,7 @@ TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
   AddRun("f2/rows-0.34", 1, "DenseNet", 900, 0.45, 0.45,
          "learn { selector { spatial_slice { axis: ROWS fraction: 0.34 } } }");
   auto runs = ReadRuns((root_ / "runs").string());
-  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_OK(runs);
   std::vector<Point> points = GroupPoints(*runs);
   ASSERT_EQ(points.size(), 5u);
   EXPECT_EQ(points[0].dimension, "4 columns");
@@ -189,7 +189,7 @@ TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
   EXPECT_EQ(points[3].dimension, "3 rows");
   EXPECT_EQ(points[4].dimension, "3 rows");
   auto written = WriteReport(*runs, (root_ / "report").string());
-  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_OK(written);
   EXPECT_THAT(*written, ::testing::Contains("f2_dims.png"));
   const std::string image = *ReadFile((root_ / "report/f2_dims.png").string());
   EXPECT_EQ(image.substr(1, 3), "PNG");
@@ -210,12 +210,12 @@ TEST_F(ReportTest, ASelectionOfEverythingIsTheAllLearnedReference) {
   AddRun("f1/wrn/0.1", 1, "WRN", 100, 0.70, 0.70,
          "learn { selector { filter_fraction { fraction: 0.1 } } }");
   auto runs = ReadRuns((root_ / "runs").string());
-  ASSERT_TRUE(runs.ok());
+  ASSERT_OK(runs);
   std::vector<Point> points = GroupPoints(*runs);
   ASSERT_EQ(points.size(), 2u);
   EXPECT_FALSE(points[0].all_learned);  // 0.1
   EXPECT_TRUE(points[1].all_learned);   // 1.0
-  ASSERT_TRUE(WriteReport(*runs, (root_ / "report").string()).ok());
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
   const std::string script = *ReadFile((root_ / "report/f1_fraction.gp").string());
   EXPECT_THAT(script, HasSubstr("90 with lines dashtype 2 title \"WRN, all learned\""));
   EXPECT_EQ(*ReadFile((root_ / "report/f1_fraction.dat").string()), "0.1 70 0\n\n\n");

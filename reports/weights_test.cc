@@ -11,13 +11,14 @@
 #include "core/text_proto.h"
 #include "reports/report.h"
 #include "run/run.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
 
 TEST(WeightsTest, SeparatesLearnedFromFixedWeightsOfATrainedRun) {
   ExperimentSpec spec;
-  ASSERT_TRUE(ParseTextProto(R"pb(
+  ASSERT_OK(ParseTextProto(R"pb(
     name: "weights"
     model { wide_resnet { depth: 10 widen_factor: 1 } }
     dataset { synthetic { train_size: 128 test_size: 32 } }
@@ -25,14 +26,14 @@ TEST(WeightsTest, SeparatesLearnedFromFixedWeightsOfATrainedRun) {
     optimizer { sgd { lr: 0.5 weight_decay: 0.05 } }
     epochs: 2
     batch_size: 32
-  )pb", "spec", &spec).ok());
+  )pb", "spec", &spec));
   RunOptions options;
-  options.out = (std::filesystem::path(std::getenv("TEST_TMPDIR")) / "runs").string();
+  options.out = TestDir("runs");
   options.quiet = true;
   auto outcome = RunExperiment(spec, options);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_OK(outcome);
   auto run = LoadRun(outcome->dir);
-  ASSERT_TRUE(run.ok()) << run.status();
+  ASSERT_OK(run);
   EXPECT_EQ(run->epochs, 2);
   std::vector<LayerWeights> rows = AnalyzeWeights(*run);
   ASSERT_EQ(rows.size(), 9u);  // WRN-10-1's convs
@@ -57,11 +58,11 @@ TEST(WeightsTest, SeparatesLearnedFromFixedWeightsOfATrainedRun) {
 
 TEST(WeightsTest, Figure6DrawsEveryRunsLearnedWeightsAndTheFixedOnes) {
   RunOptions options;
-  options.out = (std::filesystem::path(std::getenv("TEST_TMPDIR")) / "fig6").string();
+  options.out = TestDir("fig6");
   options.quiet = true;
   for (const char* fraction : {"0.25", "1.0"}) {
     ExperimentSpec spec;
-    ASSERT_TRUE(ParseTextProto(absl::StrCat(R"pb(
+    ASSERT_OK(ParseTextProto(absl::StrCat(R"pb(
       model { wide_resnet { depth: 10 widen_factor: 1 } }
       dataset { synthetic { train_size: 128 test_size: 32 } }
       optimizer { sgd { lr: 0.1 } }
@@ -70,18 +71,18 @@ TEST(WeightsTest, Figure6DrawsEveryRunsLearnedWeightsAndTheFixedOnes) {
       name: "fig6/)pb", fraction, "\" learn { selector { filter_fraction { fraction: ", fraction,
                                             " } } }"),
                                "spec", &spec)
-                    .ok());
-    ASSERT_TRUE(RunExperiment(spec, options).ok());
+                    );
+    ASSERT_OK(RunExperiment(spec, options));
   }
   auto runs = ReadRuns(options.out);
-  ASSERT_TRUE(runs.ok());
+  ASSERT_OK(runs);
   ASSERT_EQ(runs->size(), 2u);
   const std::string report = options.out + "/report";
   auto written = WriteWeightsReport(*runs, report);
-  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_OK(written);
   EXPECT_THAT(*written, ::testing::ElementsAre("weights.csv", "weights.png"));
   auto csv = ReadFile(report + "/weights.csv");
-  ASSERT_TRUE(csv.ok());
+  ASSERT_OK(csv);
   const std::vector<std::string> lines = absl::StrSplit(*csv, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 1u + 2 * 9);  // header, 9 convs per run
   // The all-learned run has nothing fixed; its conv1 row says so.
@@ -90,7 +91,7 @@ TEST(WeightsTest, Figure6DrawsEveryRunsLearnedWeightsAndTheFixedOnes) {
   // The figure's data: a learned line per run, and the fixed line (from the
   // 0.25 run, the only one with fixed weights) for all 9 layers.
   auto data = ReadFile(report + "/weights.dat");
-  ASSERT_TRUE(data.ok());
+  ASSERT_OK(data);
   const std::vector<std::string> blocks = absl::StrSplit(*data, "\n\n\n");
   ASSERT_EQ(blocks.size(), 3u);
   EXPECT_EQ(std::vector<std::string>(absl::StrSplit(blocks[2], '\n', absl::SkipEmpty())).size(), 9u);

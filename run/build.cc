@@ -129,8 +129,8 @@ absl::StatusOr<BuiltRun> BuildRun(const ExperimentSpec& spec, const BuildOptions
   RETURN_IF_ERROR(CheckFrozenPrefix(spec, data));
   if (run.count.learned == 0) {
     return absl::InvalidArgumentError(
-        "learn: the selection learns no parameter at all; select something, or turn on "
-        "batchnorm or classifier");
+        "learn: the selection learns no parameter at all; select something, or set "
+        "also_learn_batchnorm or also_learn_classifier");
   }
   RETURN_IF_ERROR(Apply(spec, &run));
   return run;

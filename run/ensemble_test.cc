@@ -18,6 +18,7 @@
 #include "selectors/plan.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -34,8 +35,8 @@ constexpr char kSpec[] = R"pb(
   dataset { synthetic { train_size: 512 test_size: 200 size: 12 noise: 60 } }
   learn {
     selector { filter_fraction { fraction: 0.25 end: RANDOM } }
-    batchnorm: true
-    classifier: true
+    also_learn_batchnorm: true
+    also_learn_classifier: true
   }
   optimizer { sgd { lr: 0.05 momentum: 0.9 } }
   epochs: 1
@@ -45,14 +46,13 @@ constexpr char kSpec[] = R"pb(
 
 ExperimentSpec Spec() {
   ExperimentSpec spec;
-  EXPECT_TRUE(ParseTextProto(kSpec, "ensemble_test", &spec).ok());
+  EXPECT_OK(ParseTextProto(kSpec, "ensemble_test", &spec));
   return spec;
 }
 
 RunOptions Options(const std::string& name) {
   RunOptions options;
-  options.out = (fs::path(std::getenv("TEST_TMPDIR")) / name).string();
-  fs::remove_all(options.out);
+  options.out = TestDir(name) + "/runs";  // not there yet
   options.quiet = true;
   options.threads = 2;
   return options;
@@ -76,7 +76,7 @@ TEST(EnsembleTest, TrainsStoresDeltasAndEvaluatesOnTheSharedBase) {
   const ExperimentSpec spec = Spec();
   const RunOptions options = Options("train");
   absl::StatusOr<RunOutcome> outcome = RunExperiment(spec, options);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_OK(outcome);
   const EnsembleSummary& summary = outcome->summary.ensemble();
   ASSERT_EQ(summary.members(), 3);
   ASSERT_EQ(summary.member_test_top1_size(), 3);
@@ -85,7 +85,7 @@ TEST(EnsembleTest, TrainsStoresDeltasAndEvaluatesOnTheSharedBase) {
   // accuracy the shared-base evaluation reported, and the ensemble is the
   // arg-max of their averaged softmax outputs.
   absl::StatusOr<LoadedRun> base = LoadRun(outcome->dir + "/base");
-  ASSERT_TRUE(base.ok()) << base.status();
+  ASSERT_OK(base);
   const Dataset& data = *base->dataset;
   torch::Tensor sum = torch::zeros({data.test.size(), data.num_classes});
   double mean = 0;
@@ -94,7 +94,7 @@ TEST(EnsembleTest, TrainsStoresDeltasAndEvaluatesOnTheSharedBase) {
   for (int index = 1; index <= 3; ++index) {
     const std::string dir = outcome->dir + "/member-" + std::to_string(index);
     absl::StatusOr<LoadedRun> member = LoadRun(dir);
-    ASSERT_TRUE(member.ok()) << member.status();
+    ASSERT_OK(member);
     torch::Tensor probabilities = Predict(*member->network, data, data.test, 100);
     const double top1 =
         probabilities.argmax(1).eq(data.test.labels).to(torch::kDouble).mean().item<double>();
@@ -116,11 +116,11 @@ TEST(EnsembleTest, TrainsStoresDeltasAndEvaluatesOnTheSharedBase) {
 
     // Its checkpoint holds only the learned entries (4 bytes each).
     absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(RunFolder(dir).checkpoint());
-    ASSERT_TRUE(checkpoint.ok());
+    ASSERT_OK(checkpoint);
     int64_t bytes = 0;
     for (const TensorRecord& record : checkpoint->learned()) bytes += record.data().size();
     absl::StatusOr<RunSummary> member_summary = RunFolder(dir).ReadSummary();
-    ASSERT_TRUE(member_summary.ok());
+    ASSERT_OK(member_summary);
     EXPECT_EQ(bytes, 4 * int64_t{member_summary->learned_params()});
     learned += member_summary->learned_params();
   }
@@ -140,7 +140,7 @@ TEST(EnsembleTest, TrainsStoresDeltasAndEvaluatesOnTheSharedBase) {
 
   // Finished: read back, nothing trained.
   absl::StatusOr<RunOutcome> again = RunExperiment(spec, options);
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_TRUE(again->already_finished);
   EXPECT_DOUBLE_EQ(again->summary.ensemble().ensemble_test_top1(), summary.ensemble_test_top1());
 }
@@ -156,7 +156,7 @@ TEST(EnsembleTest, BadEnsembleSpecsAreRefusedBeforeAnythingIsWritten) {
                         Case{"learn { selector { layer_group { group: \"block9\" } } }", "block9"}}) {
     ExperimentSpec spec = Spec();
     ExperimentSpec patch;
-    ASSERT_TRUE(ParseTextProto(c.patch, "patch", &patch).ok()) << c.patch;
+    ASSERT_OK(ParseTextProto(c.patch, "patch", &patch)) << c.patch;
     spec.MergeFrom(patch);
     const RunOptions options = Options("bad");
     absl::StatusOr<RunOutcome> outcome = RunExperiment(spec, options);
@@ -176,7 +176,7 @@ TEST(EnsembleTest, InitFromAnotherModelIsRefusedWithTheMismatch) {
   spec.set_name("first");
   const RunOptions options = Options("init");
   absl::StatusOr<RunOutcome> first = RunExperiment(spec, options);
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_OK(first);
   ExperimentSpec wider = spec;
   wider.set_name("wider");
   wider.mutable_model()->mutable_wide_resnet()->set_widen_factor(2);

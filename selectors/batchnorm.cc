@@ -3,7 +3,7 @@
 // statistics always update. A model without batch norm selects nothing.
 //
 // Example spec:
-//   learn { selector { batchnorm { } } batchnorm: false classifier: false }
+//   learn { selector { batchnorm { } } also_learn_batchnorm: false also_learn_classifier: false }
 #include "selectors/batchnorm.pb.h"
 #include "selectors/selector.h"
 
@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateBatchnorm(const BatchnormSpec&,
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, batchnorm, BatchnormSpec, CreateBatchnorm);
+RWN_REGISTER_PLUGIN(SelectorRegistry, batchnorm, BatchnormSpec, CreateBatchnorm,
+                    "");
 
 }  // namespace rwn

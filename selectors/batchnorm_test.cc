@@ -5,6 +5,7 @@
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -15,8 +16,8 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(BatchnormTest, LearnsGammaAndBetaOfEveryBatchNorm) {
   auto network = Wrn();
-  auto plan = PlanFor("selector { batchnorm { } } batchnorm: false classifier: false", *network);
-  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto plan = PlanFor("selector { batchnorm { } } also_learn_batchnorm: false also_learn_classifier: false", *network);
+  ASSERT_OK(plan);
   int64_t expected = 0;
   for (const Layer& layer : network->layers) {
     if (layer.kind == LayerKind::kBatchNorm) expected += 2 * layer.out_channels;
@@ -25,7 +26,7 @@ TEST(BatchnormTest, LearnsGammaAndBetaOfEveryBatchNorm) {
   EXPECT_EQ(CountPlan(*plan, *network).learned, expected);
   // A model without batch norm selects nothing.
   auto alexnet = MakeSmallModel("alexnet", ModelContext{});
-  auto none = PlanFor("selector { batchnorm { } } batchnorm: false classifier: false", *alexnet);
+  auto none = PlanFor("selector { batchnorm { } } also_learn_batchnorm: false also_learn_classifier: false", *alexnet);
   EXPECT_EQ(CountPlan(*none, *alexnet).learned, 0);
 }
 

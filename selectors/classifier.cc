@@ -2,7 +2,7 @@
 // paper's "fc" row of Table 1 with BN off; the usual fine-tuning baseline).
 //
 // Example spec:
-//   learn { selector { classifier { } } batchnorm: false }
+//   learn { selector { classifier { } } also_learn_batchnorm: false }
 #include "selectors/classifier.pb.h"
 #include "selectors/selector.h"
 
@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateClassifier(const ClassifierSpec&
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, classifier, ClassifierSpec, CreateClassifier);
+RWN_REGISTER_PLUGIN(SelectorRegistry, classifier, ClassifierSpec, CreateClassifier,
+                    "");
 
 }  // namespace rwn

@@ -5,6 +5,7 @@
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -15,8 +16,8 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(ClassifierTest, LearnsTheFinalLinearLayerWhole) {
   auto network = MakeSmallModel("resnet", ModelContext{3, 32, 32, 100, 1});
-  auto plan = PlanFor("selector { classifier { } } batchnorm: false classifier: false", *network);
-  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto plan = PlanFor("selector { classifier { } } also_learn_batchnorm: false also_learn_classifier: false", *network);
+  ASSERT_OK(plan);
   EXPECT_EQ(CountPlan(*plan, *network).learned, 64 * 100 + 100);
   EXPECT_EQ(plan->at("fc.weight").kind, TensorPlan::kAll);
 }

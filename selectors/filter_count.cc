@@ -18,6 +18,8 @@ class FilterCount : public Selector {
  public:
   FilterCount(const FilterCountSpec& spec, uint64_t seed) : spec_(spec), seed_(seed) {}
 
+  std::string SlicedDimension() const override { return "1 filters"; }
+
   absl::StatusOr<LearnPlan> Select(const Network& network) const override {
     absl::StatusOr<std::vector<const Layer*>> convs = ConvLayersIn(network, spec_.group());
     if (!convs.ok()) return convs.status();
@@ -43,6 +45,7 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateFilterCount(const FilterCountSpe
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, filter_count, FilterCountSpec, CreateFilterCount);
+RWN_REGISTER_PLUGIN(SelectorRegistry, filter_count, FilterCountSpec, CreateFilterCount,
+                    "count: 2");
 
 }  // namespace rwn

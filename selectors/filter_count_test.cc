@@ -5,6 +5,7 @@
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -15,9 +16,9 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(FilterCountTest, LearnsKFiltersCappedAtTheLayer) {
   auto network = Wrn();  // WRN-10-1: 16, 16, 32, 64 filters
-  auto plan = PlanFor("selector { filter_count { count: 20 } } batchnorm: false classifier: false",
+  auto plan = PlanFor("selector { filter_count { count: 20 } } also_learn_batchnorm: false also_learn_classifier: false",
                       *network);
-  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_OK(plan);
   EXPECT_EQ(plan->at("conv1.weight").kind, TensorPlan::kAll);  // 20 > 16: whole
   EXPECT_EQ(plan->at("block2.0.conv1.weight").end, 20);
   EXPECT_EQ(plan->at("block3.0.conv1.weight").end, 20);
@@ -28,7 +29,7 @@ TEST(FilterCountTest, LearnsKFiltersCappedAtTheLayer) {
   for (const Layer& layer : network->layers) {
     if (layer.kind == LayerKind::kConv) expected += layer.shape[1] * layer.shape[2] * layer.shape[3];
   }
-  auto bare = PlanFor("selector { filter_count { count: 1 } } batchnorm: false classifier: false",
+  auto bare = PlanFor("selector { filter_count { count: 1 } } also_learn_batchnorm: false also_learn_classifier: false",
                       *network);
   EXPECT_EQ(CountPlan(*bare, *network).learned, expected);
 }

@@ -20,6 +20,8 @@ class FilterFraction : public Selector {
  public:
   FilterFraction(const FilterFractionSpec& spec, uint64_t seed) : spec_(spec), seed_(seed) {}
 
+  std::string SlicedDimension() const override { return "1 filters"; }
+
   absl::StatusOr<LearnPlan> Select(const Network& network) const override {
     absl::StatusOr<std::vector<const Layer*>> convs = ConvLayersIn(network, spec_.group());
     if (!convs.ok()) return convs.status();
@@ -48,6 +50,7 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateFilterFraction(const FilterFract
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, filter_fraction, FilterFractionSpec, CreateFilterFraction);
+RWN_REGISTER_PLUGIN(SelectorRegistry, filter_fraction, FilterFractionSpec, CreateFilterFraction,
+                    "fraction: 0.25", "fraction: 0.5 end: LAST", "fraction: 0.5 end: RANDOM", "fraction: 0.75 complement: true");
 
 }  // namespace rwn

@@ -9,6 +9,7 @@
 #include "models/model.pb.h"
 #include "optim/optimizer.h"
 #include "selectors/plan.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -20,14 +21,14 @@ std::shared_ptr<Network> Wrn(int depth, int widen, int64_t classes = 10) {
   spec.mutable_wide_resnet()->set_depth(depth);
   spec.mutable_wide_resnet()->set_widen_factor(widen);
   auto network = ModelRegistry::Global().CreateFromOneof(spec, ModelContext{3, 32, 32, classes, 7});
-  EXPECT_TRUE(network.ok()) << network.status();
+  EXPECT_OK(network);
   return *network;
 }
 
 LearnSpec Learn(const std::string& text) {
   LearnSpec learn;
   absl::Status status = ParseTextProto(text, "learn", &learn);
-  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_OK(status);
   return learn;
 }
 
@@ -54,10 +55,10 @@ TEST(FilterFractionTest, LearnedCountFollowsThePaperFormula) {
   for (double p : {0.07, 0.1, 0.4, 0.7}) {
     LearnSpec learn = Learn(absl::StrCat("selector { filter_fraction { fraction: ", p, " } }"));
     auto plan = BuildPlan(&learn, *network, 1);
-    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_OK(plan);
     EXPECT_EQ(CountPlan(*plan, *network).learned, Expected(*network, p, true, true)) << p;
-    learn.set_batchnorm(false);
-    learn.set_classifier(false);
+    learn.set_also_learn_batchnorm(false);
+    learn.set_also_learn_classifier(false);
     plan = BuildPlan(&learn, *network, 1);
     EXPECT_EQ(CountPlan(*plan, *network).learned, Expected(*network, p, false, false)) << p;
   }
@@ -75,18 +76,18 @@ TEST(FilterFractionTest, PaperTable2WideResnet) {
   // Table 2: WRN-28-10, p of the filters of every conv plus every BN layer,
   // 10 classes: 3,663,419 at p = 0.1 and 14,599,874 at p = 0.4.
   auto network = Wrn(28, 10);
-  LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.1 } } classifier: false");
+  LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.1 } } also_learn_classifier: false");
   EXPECT_EQ(CountPlan(*BuildPlan(&learn, *network, 1), *network).learned, 3663419);
-  learn = Learn("selector { filter_fraction { fraction: 0.4 } } classifier: false");
+  learn = Learn("selector { filter_fraction { fraction: 0.4 } } also_learn_classifier: false");
   EXPECT_EQ(CountPlan(*BuildPlan(&learn, *network, 1), *network).learned, 14599874);
 }
 
 TEST(FilterFractionTest, EndsComplementAndMinOne) {
   auto network = Wrn(10, 2);  // 16-filter stem; stages of 32, 64, 128
   auto plan_of = [&](const std::string& text) {
-    LearnSpec learn = Learn(text + " batchnorm: false classifier: false");
+    LearnSpec learn = Learn(text + " also_learn_batchnorm: false also_learn_classifier: false");
     auto plan = BuildPlan(&learn, *network, 1);
-    EXPECT_TRUE(plan.ok()) << plan.status();
+    EXPECT_OK(plan);
     return *plan;
   };
   LearnPlan last = plan_of("selector { filter_fraction { fraction: 0.25 end: LAST } }");
@@ -119,10 +120,10 @@ TEST(FilterFractionTest, FcGroupAndUnknownGroupAreRefused) {
 
 TEST(FilterFractionTest, FastPathSplitsConvsAndGivesTheOptimizerOnlySlices) {
   auto network = Wrn(10, 1);
-  LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.25 } } batchnorm: false");
+  LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.25 } } also_learn_batchnorm: false");
   auto plan = BuildPlan(&learn, *network, 1);
   auto learned = ApplyPlan(*plan, ApplyOptions{}, network.get());
-  ASSERT_TRUE(learned.ok()) << learned.status();
+  ASSERT_OK(learned);
   const auto params = network->module->named_parameters();
   EXPECT_TRUE(params.contains("block1.0.conv1.weight_learned"));
   EXPECT_FALSE(params.contains("block1.0.conv1.weight"));
@@ -139,9 +140,9 @@ TEST(FilterFractionTest, UnionOfTwoFractionsIsTheLarger) {
   auto network = Wrn(10, 2);
   LearnSpec learn = Learn(
       "selector { filter_fraction { fraction: 0.25 } } "
-      "selector { filter_fraction { fraction: 0.5 } } batchnorm: false classifier: false");
+      "selector { filter_fraction { fraction: 0.5 } } also_learn_batchnorm: false also_learn_classifier: false");
   auto plan = BuildPlan(&learn, *network, 1);
-  ASSERT_TRUE(plan.ok());
+  ASSERT_OK(plan);
   EXPECT_EQ(plan->at("block1.0.conv1.weight").kind, TensorPlan::kSlice);
   EXPECT_EQ(plan->at("block1.0.conv1.weight").end, 16);
   EXPECT_EQ(CountPlan(*plan, *network).learned, Expected(*network, 0.5, false, false));

@@ -18,6 +18,8 @@ class InputSlice : public Selector {
  public:
   InputSlice(const InputSliceSpec& spec, uint64_t seed) : spec_(spec), seed_(seed) {}
 
+  std::string SlicedDimension() const override { return "2 inputs"; }
+
   absl::StatusOr<LearnPlan> Select(const Network& network) const override {
     absl::StatusOr<std::vector<const Layer*>> convs = ConvLayersIn(network, spec_.group());
     if (!convs.ok()) return convs.status();
@@ -40,6 +42,7 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateInputSlice(const InputSliceSpec&
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, input_slice, InputSliceSpec, CreateInputSlice);
+RWN_REGISTER_PLUGIN(SelectorRegistry, input_slice, InputSliceSpec, CreateInputSlice,
+                    "fraction: 0.5 min_one: true");
 
 }  // namespace rwn

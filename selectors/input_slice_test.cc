@@ -5,6 +5,7 @@
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -15,9 +16,9 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(InputSliceTest, SlicesInputChannelsAndLeavesBiasesFixed) {
   auto network = MakeSmallModel("vgg", ModelContext{});  // VGG-11/8: convs with biases
-  auto plan = PlanFor("selector { input_slice { fraction: 0.25 } } batchnorm: false classifier: false",
+  auto plan = PlanFor("selector { input_slice { fraction: 0.25 } } also_learn_batchnorm: false also_learn_classifier: false",
                       *network);
-  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_OK(plan);
   const TensorPlan& slice = plan->at("stage3.conv1.weight");  // 128 / 8 = 16 inputs
   EXPECT_EQ(slice.kind, TensorPlan::kSlice);
   EXPECT_EQ(slice.dim, 1);

@@ -4,7 +4,7 @@
 // model's layer table; an unknown one is an error that lists the model's.
 //
 // Example spec:
-//   learn { selector { layer_group { group: "block2" } } classifier: false }
+//   learn { selector { layer_group { group: "block2" } } also_learn_classifier: false }
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -53,6 +53,7 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateLayerGroup(const LayerGroupSpec&
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, layer_group, LayerGroupSpec, CreateLayerGroup);
+RWN_REGISTER_PLUGIN(SelectorRegistry, layer_group, LayerGroupSpec, CreateLayerGroup,
+                    "group: \"fc\"");
 
 }  // namespace rwn

@@ -5,6 +5,7 @@
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -16,9 +17,9 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 TEST(LayerGroupTest, LearnsWholeGroups) {
   auto network = Wrn();
   auto plan = PlanFor(
-      "selector { layer_group { group: \"block2\" group: \"fc\" } } batchnorm: false classifier: false",
+      "selector { layer_group { group: \"block2\" group: \"fc\" } } also_learn_batchnorm: false also_learn_classifier: false",
       *network);
-  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_OK(plan);
   int64_t expected = 0;
   for (const Layer& layer : network->layers) {
     if (layer.group != "block2" && layer.group != "fc") continue;

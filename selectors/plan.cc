@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "core/torch_status.h"
@@ -76,6 +78,33 @@ LearnPlan UnionPlans(const LearnPlan& a, const LearnPlan& b, const Network& netw
   return result;
 }
 
+namespace {
+
+// The learn block's selectors, then the `batchnorm` and `classifier`
+// selectors when also_learn_batchnorm and also_learn_classifier say so.
+std::vector<SelectorSpec> SelectorsOf(const LearnSpec& learn) {
+  std::vector<SelectorSpec> selectors(learn.selector().begin(), learn.selector().end());
+  if (learn.also_learn_batchnorm()) selectors.emplace_back().mutable_batchnorm();
+  if (learn.also_learn_classifier()) selectors.emplace_back().mutable_classifier();
+  return selectors;
+}
+
+// Specs written before the rename of `batchnorm` and `classifier`.
+absl::Status RefuseOldNames(const LearnSpec& learn) {
+  for (const auto& [set, name, value] :
+       {std::tuple{learn.has_batchnorm(), "batchnorm", learn.batchnorm()},
+        std::tuple{learn.has_classifier(), "classifier", learn.classifier()}}) {
+    if (!set) continue;
+    const char* text = value ? "true" : "false";
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": ", text, " is the old name; write also_learn_", name, ": ", text,
+        " (same meaning)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& network,
                                     uint64_t seed) {
   return GuardTorch("learn", [&]() -> absl::StatusOr<LearnPlan> {
@@ -84,9 +113,11 @@ absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& netwo
       for (const auto& [name, shape] : ParamShapes(network)) plan.emplace(name, TensorPlan::All());
       return plan;
     }
-    for (int i = 0; i < learn->selector_size(); ++i) {
+    RETURN_IF_ERROR(RefuseOldNames(*learn));
+    const std::vector<SelectorSpec> selectors = SelectorsOf(*learn);
+    for (size_t i = 0; i < selectors.size(); ++i) {
       absl::StatusOr<std::unique_ptr<Selector>> selector =
-          SelectorRegistry::Global().CreateFromOneof(learn->selector(i), SelectorContext{seed});
+          SelectorRegistry::Global().CreateFromOneof(selectors[i], SelectorContext{seed});
       if (!selector.ok()) {  // the registry names the plugin
         return absl::Status(selector.status().code(),
                             absl::StrCat("selector[", i, "].", selector.status().message()));
@@ -95,25 +126,12 @@ absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& netwo
       if (!selected.ok()) {
         return absl::Status(selected.status().code(),
                             absl::StrCat("selector[", i, "].",
-                                         ChosenPluginOf(learn->selector(i))->name, ": ",
+                                         ChosenPluginOf(selectors[i])->name, ": ",
                                          selected.status().message()));
       }
       plan = UnionPlans(plan, *selected, network);
     }
-    LearnPlan extra;
-    const Layer* classifier = nullptr;
-    for (const Layer& layer : network.layers) {
-      if (layer.kind == LayerKind::kLinear) classifier = &layer;
-      if (layer.kind == LayerKind::kBatchNorm && learn->batchnorm()) {
-        extra.emplace(layer.weight, TensorPlan::All());
-        extra.emplace(layer.bias, TensorPlan::All());
-      }
-    }
-    if (learn->classifier() && classifier != nullptr) {
-      extra.emplace(classifier->weight, TensorPlan::All());
-      if (!classifier->bias.empty()) extra.emplace(classifier->bias, TensorPlan::All());
-    }
-    return UnionPlans(plan, extra, network);
+    return plan;
   });
 }
 

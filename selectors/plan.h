@@ -24,9 +24,11 @@ std::map<std::string, std::vector<int64_t>> ParamShapes(const Network& network);
 // touch merge into one slice; anything else becomes a mask.
 LearnPlan UnionPlans(const LearnPlan& a, const LearnPlan& b, const Network& network);
 
-// The plan of a `learn` block: the union of its selectors, plus every batch
-// norm layer and the final linear layer when `learn.batchnorm` /
-// `learn.classifier` say so. `learn == nullptr` learns everything.
+// The plan of a `learn` block: the union of its selectors' plans, with the
+// `batchnorm` and `classifier` selectors added when also_learn_batchnorm /
+// also_learn_classifier say so. `learn == nullptr` learns everything. A
+// block that sets the old names `batchnorm` or `classifier` is refused with
+// the new one.
 absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& network,
                                     uint64_t seed);
 

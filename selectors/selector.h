@@ -50,6 +50,10 @@ class Selector {
   // The plan for `network`; InvalidArgument when the selection does not fit
   // it (e.g. a group the model does not have).
   virtual absl::StatusOr<LearnPlan> Select(const Network& network) const = 0;
+  // The weight dimension the selector slices, as reports label it (the
+  // paper's dim_slice: "1 filters", "2 inputs", "3 rows", "4 columns", or
+  // "3-4 positions"); "" for a selector of whole layers.
+  virtual std::string SlicedDimension() const { return ""; }
 };
 
 struct SelectorContext {

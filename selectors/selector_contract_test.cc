@@ -11,12 +11,14 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "core/text_proto.h"
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -43,10 +45,10 @@ std::vector<Case> AllCases() {
 
 LearnSpec Learn(const Case& c, bool dense_mask) {
   LearnSpec learn;
-  EXPECT_TRUE(ParseTextProto(absl::StrCat("selector { ", SampleSelectorSpecs().at(c.selector),
-                                          " } batchnorm: false classifier: false"),
+  EXPECT_OK(ParseTextProto(absl::StrCat("selector { ", SampleSelectorSpecs().at(c.selector),
+                                          " } also_learn_batchnorm: false also_learn_classifier: false"),
                              "learn", &learn)
-                  .ok());
+                  );
   learn.set_fixed(c.zero ? LearnSpec::ZERO : LearnSpec::RANDOM);
   learn.set_dense_mask(dense_mask);
   return learn;
@@ -68,10 +70,10 @@ Prepared Prepare(const Case& c, bool dense_mask, bool float64 = false) {
   }
   LearnSpec learn = Learn(c, dense_mask);
   auto plan = BuildPlan(&learn, *p.network, 5);
-  EXPECT_TRUE(plan.ok()) << plan.status();
+  EXPECT_OK(plan);
   p.plan = *plan;
   auto learned = ApplyPlan(p.plan, ApplyOptions{c.zero, dense_mask}, p.network.get());
-  EXPECT_TRUE(learned.ok()) << learned.status();
+  EXPECT_OK(learned);
   p.learned = *learned;
   return p;
 }
@@ -85,11 +87,46 @@ bool IsConvParam(const Network& network, const std::string& name) {
 
 class SelectorContractTest : public ::testing::TestWithParam<Case> {};
 
-TEST(SelectorContractCoverageTest, EverySelectorHasASample) {
+TEST(SelectorContractCoverageTest, EverySelectorRegistersAnExampleThatParses) {
   for (const std::string& selector : SelectorRegistry::Global().Names()) {
-    bool found = false;
-    for (const auto& [label, text] : SampleSelectorSpecs()) found = found || text.rfind(selector + " ", 0) == 0;
-    EXPECT_TRUE(found) << selector << " needs an entry in SampleSelectorSpecs()";
+    EXPECT_FALSE(SelectorRegistry::Global().Examples(selector).empty())
+        << selector << " registers no example spec; give one after its factory in "
+        << "RWN_REGISTER_PLUGIN";
+  }
+  for (const auto& [label, text] : SampleSelectorSpecs()) {
+    SelectorSpec spec;
+    EXPECT_OK(ParseTextProto(text, label, &spec)) << label << ": " << text;
+  }
+}
+
+// The dimension a selector says it slices (the report's label) is the one
+// its plans slice: "1 filters" slices dim 0, "2 inputs" dim 1, "3 rows" dim
+// 2, "4 columns" dim 3; a selector whose plans mask entries names some
+// dimension; whole-layer selectors say "".
+TEST(SelectorContractCoverageTest, SlicedDimensionNamesTheDimensionThePlanSlices) {
+  const auto network = MakeSmallModel("wide_resnet", ModelContext{3, kSize, kSize, 10, 1});
+  for (const auto& [label, text] : SampleSelectorSpecs()) {
+    SelectorSpec spec;
+    ASSERT_OK(ParseTextProto(text, label, &spec));
+    auto selector = SelectorRegistry::Global().CreateFromOneof(spec, SelectorContext{1});
+    ASSERT_OK(selector);
+    auto plan = (*selector)->Select(*network);
+    ASSERT_OK(plan);
+    std::set<std::string> sliced;
+    bool masked = false;
+    for (const auto& [name, tensor] : *plan) {
+      if (tensor.kind == TensorPlan::kSlice) sliced.insert(std::to_string(tensor.dim + 1));
+      masked = masked || tensor.kind == TensorPlan::kMask;
+    }
+    const std::string dimension = (*selector)->SlicedDimension();
+    if (!sliced.empty()) {
+      ASSERT_EQ(sliced.size(), 1u) << label;
+      EXPECT_EQ(dimension.substr(0, dimension.find(' ')), *sliced.begin()) << label;
+    } else if (masked) {
+      EXPECT_NE(dimension, "") << label;
+    } else {
+      EXPECT_EQ(dimension, "") << label;
+    }
   }
 }
 

@@ -21,6 +21,18 @@ class SpatialSlice : public Selector {
  public:
   SpatialSlice(const SpatialSliceSpec& spec, uint64_t seed) : spec_(spec), seed_(seed) {}
 
+  std::string SlicedDimension() const override {
+    switch (spec_.axis()) {
+      case SpatialSliceSpec::ROWS:
+        return "3 rows";
+      case SpatialSliceSpec::COLUMNS:
+        return "4 columns";
+      case SpatialSliceSpec::POSITIONS:
+        break;
+    }
+    return "3-4 positions";
+  }
+
   absl::StatusOr<LearnPlan> Select(const Network& network) const override {
     absl::StatusOr<std::vector<const Layer*>> convs = ConvLayersIn(network, spec_.group());
     if (!convs.ok()) return convs.status();
@@ -69,6 +81,7 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateSpatialSlice(const SpatialSliceS
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, spatial_slice, SpatialSliceSpec, CreateSpatialSlice);
+RWN_REGISTER_PLUGIN(SelectorRegistry, spatial_slice, SpatialSliceSpec, CreateSpatialSlice,
+                    "axis: POSITIONS count: 4 min_one: true", "axis: ROWS count: 1");
 
 }  // namespace rwn

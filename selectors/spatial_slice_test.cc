@@ -5,6 +5,7 @@
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -15,9 +16,9 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(SpatialSliceTest, RowsColumnsAndPositions) {
   auto network = Wrn();
-  auto rows = PlanFor("selector { spatial_slice { axis: ROWS count: 1 } } batchnorm: false classifier: false",
+  auto rows = PlanFor("selector { spatial_slice { axis: ROWS count: 1 } } also_learn_batchnorm: false also_learn_classifier: false",
                       *network);
-  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_OK(rows);
   EXPECT_EQ(rows->at("conv1.weight").dim, 2);
   EXPECT_EQ(rows->at("conv1.weight").end, 1);
   // 1x1 shortcut convs: one row is the whole kernel.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "core/text_proto.h"
 #include "optim/optimizer.pb.h"
 #include "selectors/plan.h"
@@ -12,18 +13,18 @@
 namespace rwn {
 
 const std::map<std::string, std::string>& SampleSelectorSpecs() {
-  static const auto* specs = new std::map<std::string, std::string>{
-      {"filter_fraction", "filter_fraction { fraction: 0.25 }"},
-      {"filter_fraction_last", "filter_fraction { fraction: 0.5 end: LAST }"},
-      {"filter_fraction_random", "filter_fraction { fraction: 0.5 end: RANDOM }"},
-      {"filter_fraction_complement", "filter_fraction { fraction: 0.75 complement: true }"},
-      {"filter_count", "filter_count { count: 2 }"},
-      {"input_slice", "input_slice { fraction: 0.5 min_one: true }"},
-      {"spatial_slice", "spatial_slice { axis: POSITIONS count: 4 min_one: true }"},
-      {"layer_group", "layer_group { group: \"fc\" }"},
-      {"batchnorm", "batchnorm { }"},
-      {"classifier", "classifier { }"},
-  };
+  static const auto* specs = [] {
+    auto* samples = new std::map<std::string, std::string>();
+    const SelectorRegistry& registry = SelectorRegistry::Global();
+    for (const std::string& name : registry.Names()) {
+      const std::vector<std::string>& examples = registry.Examples(name);
+      for (size_t i = 0; i < examples.size(); ++i) {
+        const std::string label = i == 0 ? name : absl::StrCat(name, "_", i + 1);
+        (*samples)[label] = absl::StrCat(name, " { ", examples[i], " }");
+      }
+    }
+    return samples;
+  }();
   return *specs;
 }
 

@@ -14,7 +14,9 @@
 
 namespace rwn {
 
-// Label -> SelectorSpec text; every registered selector appears at least once.
+// Label -> SelectorSpec text: every example each registered selector gives
+// (RWN_REGISTER_PLUGIN), labelled "<name>" for its first and "<name>_<i>"
+// for its i-th.
 const std::map<std::string, std::string>& SampleSelectorSpecs();
 
 // The plan of a LearnSpec in text format on `network`, or its error.

@@ -52,6 +52,11 @@ spec "$TMP/fraction.pbtxt" 'dataset { synthetic { } } learn { selector { filter_
 expect 2 bad-fraction 'learn.selector[0].filter_fraction: fraction = 1.5; allowed: 0 < fraction <= 1' -- \
   train --spec="$TMP/fraction.pbtxt" --out="$OUT"
 
+# A spec with LearnSpec's old field names is refused with the new name.
+spec "$TMP/old_names.pbtxt" 'dataset { synthetic { } } learn { selector { filter_fraction { fraction: 0.5 } } batchnorm: false }'
+expect 2 old-learn-name 'learn.batchnorm: false is the old name; write also_learn_batchnorm: false (same meaning)' -- \
+  train --spec="$TMP/old_names.pbtxt" --out="$OUT"
+
 # A frozen prefix needs un-augmented data.
 spec "$TMP/augmented.pbtxt" 'dataset { cifar10 { dir: "'"$TMP"'/cifar" } } cache_frozen_prefix: true'
 mkdir -p "$TMP/cifar"
@@ -99,7 +104,7 @@ grep -q '"threads":1' "$run_dir/summary.json" || fail "summary.json should recor
 expect 0 rerun "cli/tiny already finished" -- train --spec="$TMP/good.pbtxt" --out="$OUT"
 
 # fc only with the frozen prefix computed once: the log says so, and it learns.
-NAME=cli/cached EPOCHS=5 spec "$TMP/cached.pbtxt" 'dataset { synthetic { } } learn { batchnorm: false } cache_frozen_prefix: true'
+NAME=cli/cached EPOCHS=5 spec "$TMP/cached.pbtxt" 'dataset { synthetic { } } learn { also_learn_batchnorm: false } cache_frozen_prefix: true'
 expect 0 cached "cli/cached finished" -- train --spec="$TMP/cached.pbtxt" --out="$OUT" --threads=1
 cached_dir="$(dirname "$(find "$OUT/cli/cached" -name summary.json)")"
 grep -q "frozen prefix: 5 stages computed once" "$cached_dir/log.txt" || fail "log lacks the frozen prefix: $(cat "$cached_dir/log.txt")"

@@ -38,8 +38,7 @@ class CrossVersionResumeTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CrossVersionResumeTest, ResumesToTheEnd) {
   const std::string leg = GetParam();
-  const fs::path out = fs::path(std::getenv("TEST_TMPDIR")) / leg;
-  fs::remove_all(out);
+  const fs::path out = TestDir(leg);
   fs::copy(fs::path(kData) / leg, out, fs::copy_options::recursive);
   for (const auto& entry : fs::recursive_directory_iterator(out)) {
     fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
@@ -47,7 +46,7 @@ TEST_P(CrossVersionResumeTest, ResumesToTheEnd) {
   const fs::path checkpoint = CheckpointIn(out);
   ASSERT_FALSE(checkpoint.empty()) << "no checkpoint under " << kData << "/" << leg;
   absl::StatusOr<Checkpoint> before = ReadCheckpoint(checkpoint.string());
-  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_OK(before);
   ASSERT_EQ(before->epoch(), 1);
   // It really comes from that leg.
   EXPECT_EQ(before->libtorch().rfind(leg == "debian" ? "1." : "2.", 0), 0u) << before->libtorch();
@@ -58,7 +57,7 @@ TEST_P(CrossVersionResumeTest, ResumesToTheEnd) {
   ASSERT_EQ(code, 0) << output;
   EXPECT_THAT(output, HasSubstr("resumed after epoch 1 of 3"));
   absl::StatusOr<Checkpoint> after = ReadCheckpoint(checkpoint.string());
-  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_OK(after);
   EXPECT_EQ(after->epoch(), 3);
   EXPECT_EQ(after->init_checksum(), before->init_checksum());
   EXPECT_EQ(after->libtorch(), TORCH_VERSION);

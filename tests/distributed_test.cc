@@ -43,7 +43,7 @@ constexpr char kSpec[] = R"pb(
   seed: 5
   model { wide_resnet { depth: 10 widen_factor: 1 batch_norm: false } }
   dataset { synthetic { train_size: 96 test_size: 32 size: 12 } }
-  learn { selector { filter_fraction { fraction: 0.5 } } batchnorm: false }
+  learn { selector { filter_fraction { fraction: 0.5 } } also_learn_batchnorm: false }
   optimizer { sgd { lr: 0.05 momentum: 0.9 } }
   epochs: 1
   augment: false
@@ -53,18 +53,15 @@ constexpr char kSpec[] = R"pb(
 class DistributedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(std::getenv("TEST_TMPDIR")) /
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(root_);
-    fs::create_directories(root_);
+    root_ = TestDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
 
   // Writes the spec with `name` and per-rank `batch_size`; returns its path.
   std::string Spec(const std::string& name, int batch_size) const {
     const std::string path = (root_ / (name + ".pbtxt")).string();
-    EXPECT_TRUE(WriteFileAtomically(path, absl::StrCat(kSpec, " name: \"", name,
+    EXPECT_OK(WriteFileAtomically(path, absl::StrCat(kSpec, " name: \"", name,
                                                        "\" batch_size: ", batch_size))
-                    .ok());
+                    );
     return path;
   }
 
@@ -98,8 +95,8 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   const fs::path one = fs::directory_iterator(root_ / "runs/one")->path();
   absl::StatusOr<LoadedRun> ranks = LoadRun(two.string());
   absl::StatusOr<LoadedRun> single = LoadRun(one.string());
-  ASSERT_TRUE(ranks.ok()) << ranks.status();
-  ASSERT_TRUE(single.ok()) << single.status();
+  ASSERT_OK(ranks);
+  ASSERT_OK(single);
   ASSERT_EQ(ranks->epochs, 1);
   int compared = 0;
   for (const auto& [name, plan] : ranks->plan) {
@@ -114,7 +111,7 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   auto initial = ModelRegistry::Global().CreateFromOneof(
       ranks->spec.model(), ModelContext{data.channels(), data.height(), data.width(),
                                         data.num_classes, ranks->spec.seed()});
-  ASSERT_TRUE(initial.ok());
+  ASSERT_OK(initial);
   const std::string fc = "fc.weight";
   ASSERT_TRUE(ranks->plan.count(fc));
   EXPECT_GT((CurrentValue(*ranks->network, fc) - CurrentValue(**initial, fc)).abs().max().item<double>(),
@@ -127,7 +124,7 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
 // bit for bit where two ranks that were never interrupted end.
 TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
   const std::string spec = (root_ / "resume.pbtxt").string();
-  ASSERT_TRUE(WriteFileAtomically(spec, absl::StrCat(R"pb(
+  ASSERT_OK(WriteFileAtomically(spec, absl::StrCat(R"pb(
     name: "resume"
     seed: 5
     model { wide_resnet { depth: 10 widen_factor: 1 } }
@@ -137,7 +134,7 @@ TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
     epochs: 3
     batch_size: 16
     augment: false
-  )pb")).ok());
+  )pb")));
   auto launch = [&](const std::string& out) {
     return absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec='", spec, "' --out='",
                         (root_ / out).string(), "' --quiet");
@@ -151,7 +148,7 @@ TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
   spawn.output_file = (root_ / "killed.log").string();
   spawn.new_session = true;  // its own process group: launch and both ranks
   absl::StatusOr<pid_t> started = Spawn(spawn);
-  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_OK(started);
   const pid_t pid = *started;
   fs::path checkpoint;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
@@ -189,7 +186,7 @@ TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
 TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
   // A port nobody listens on.
   absl::StatusOr<int> free = FreePort();
-  ASSERT_TRUE(free.ok());
+  ASSERT_OK(free);
   const int port = *free;
 
   const auto start = std::chrono::steady_clock::now();

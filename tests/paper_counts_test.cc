@@ -9,6 +9,7 @@
 #include "models/model.h"
 #include "models/model.pb.h"
 #include "selectors/plan.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -21,9 +22,9 @@ struct Row {
 
 int64_t Parameters(const std::string& text, int64_t classes) {
   ModelSpec spec;
-  EXPECT_TRUE(ParseTextProto(text, "count", &spec).ok());
+  EXPECT_OK(ParseTextProto(text, "count", &spec));
   auto network = ModelRegistry::Global().CreateFromOneof(spec, ModelContext{3, 32, 32, classes, 1});
-  EXPECT_TRUE(network.ok()) << network.status();
+  EXPECT_OK(network);
   int64_t total = 0;
   for (const auto& p : (*network)->module->parameters()) total += p.numel();
   return total;
@@ -49,12 +50,12 @@ TEST(PaperCountsTest, EveryArchitectureMatchesThePaper) {
 // Learned parameters of a LearnSpec (text) on a model (text), 3x32x32 input.
 int64_t Learned(const std::string& model, int64_t classes, const std::string& learn_text) {
   ModelSpec spec;
-  EXPECT_TRUE(ParseTextProto(model, "model", &spec).ok());
+  EXPECT_OK(ParseTextProto(model, "model", &spec));
   auto network = ModelRegistry::Global().CreateFromOneof(spec, ModelContext{3, 32, 32, classes, 1});
   LearnSpec learn;
-  EXPECT_TRUE(ParseTextProto(learn_text, "learn", &learn).ok());
+  EXPECT_OK(ParseTextProto(learn_text, "learn", &learn));
   auto plan = BuildPlan(&learn, **network, 1);
-  EXPECT_TRUE(plan.ok()) << plan.status();
+  EXPECT_OK(plan);
   return CountPlan(*plan, **network).learned;
 }
 
@@ -63,9 +64,9 @@ TEST(PaperCountsTest, Table1SingleGroupsWithBatchNorm) {
   const std::string wrn = "wide_resnet { depth: 28 widen_factor: 4 }";
   const std::string densenet = "densenet { depth: 100 growth_rate: 12 }";
   auto group = [](const std::string& g) {
-    return "selector { layer_group { group: \"" + g + "\" } } classifier: false";
+    return "selector { layer_group { group: \"" + g + "\" } } also_learn_classifier: false";
   };
-  const std::string bn_only = "classifier: false";
+  const std::string bn_only = "also_learn_classifier: false";
   EXPECT_EQ(Learned(wrn, 10, bn_only), 7200);
   EXPECT_EQ(Learned(wrn, 10, group("conv1")), 7632);
   EXPECT_EQ(Learned(wrn, 10, group("block1")), 275488);
@@ -85,7 +86,7 @@ TEST(PaperCountsTest, Table1SingleGroupsWithBatchNorm) {
 // Table 2: a fraction p of every conv's filters plus every BN layer.
 TEST(PaperCountsTest, Table2FilterFractions) {
   auto fraction = [](double p) {
-    return "selector { filter_fraction { fraction: " + std::to_string(p) + " } } classifier: false";
+    return "selector { filter_fraction { fraction: " + std::to_string(p) + " } } also_learn_classifier: false";
   };
   const std::string wrn = "wide_resnet { depth: 28 widen_factor: 10 }";
   const std::string densenet = "densenet { depth: 100 growth_rate: 12 }";

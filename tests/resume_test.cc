@@ -51,11 +51,9 @@ constexpr char kSpec[] = R"pb(
 class ResumeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(std::getenv("TEST_TMPDIR")) / ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(root_);
-    fs::create_directories(root_);
+    root_ = TestDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
     spec_ = (root_ / "resume.pbtxt").string();
-    ASSERT_TRUE(WriteFileAtomically(spec_, kSpec).ok());
+    ASSERT_OK(WriteFileAtomically(spec_, kSpec));
   }
 
   std::vector<std::string> Command(const std::string& out) const {
@@ -70,7 +68,7 @@ class ResumeTest : public ::testing::Test {
     spawn.output_file = (root_ / (out + ".log")).string();
     spawn.append = true;
     absl::StatusOr<pid_t> pid = Spawn(spawn);
-    EXPECT_TRUE(pid.ok()) << pid.status();
+    EXPECT_OK(pid);
     return pid.value_or(-1);
   }
 
@@ -125,7 +123,7 @@ TEST_F(ResumeTest, AKilledRunResumesToTheSameBits) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "the run ended before it could be killed";
   ASSERT_FALSE(fs::exists(checkpoint.parent_path() / "summary.json"));
   absl::StatusOr<Checkpoint> first = ReadCheckpoint(checkpoint.string());
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_OK(first);
   ASSERT_LT(first->epoch(), 3);
 
   std::tie(code, output) = Run("killed");
@@ -157,7 +155,7 @@ TEST_F(ResumeTest, AKilledRunResumesToTheSameBits) {
   EXPECT_EQ(straight->history(2).lr(), 0.05 * 0.1);  // the schedule resumed too
   // metrics.jsonl has each epoch once.
   absl::StatusOr<std::string> lines = ReadFile((checkpoint.parent_path() / "metrics.jsonl").string());
-  ASSERT_TRUE(lines.ok());
+  ASSERT_OK(lines);
   EXPECT_EQ(std::count(lines->begin(), lines->end(), '\n'), 3);
 
   // The same command once more: finished, nothing to do.
@@ -193,26 +191,26 @@ TEST_F(ResumeTest, UntrustworthyCheckpointsAreRefusedAndKept) {
 
   Checkpoint other_spec = *checkpoint;
   other_spec.set_spec(other_spec.spec() + "epochs: 4\n");
-  ASSERT_TRUE(WriteCheckpoint(path, other_spec).ok());
+  ASSERT_OK(WriteCheckpoint(path, other_spec));
   expect_refused(*ReadFile(path), "was written for another spec");
   Checkpoint other_weights = *checkpoint;
   other_weights.set_init_checksum("0123456789abcdef");
-  ASSERT_TRUE(WriteCheckpoint(path, other_weights).ok());
+  ASSERT_OK(WriteCheckpoint(path, other_weights));
   expect_refused(*ReadFile(path), "are not the ones it was trained with");
   Checkpoint format1 = *checkpoint;
   format1.set_format(1);
-  ASSERT_TRUE(WriteCheckpoint(path, format1).ok());
+  ASSERT_OK(WriteCheckpoint(path, format1));
   expect_refused(*ReadFile(path), "format 1, whose fixed weights were drawn by libtorch's generator");
   Checkpoint missing = *checkpoint;
   missing.mutable_learned()->RemoveLast();
-  ASSERT_TRUE(WriteCheckpoint(path, missing).ok());
+  ASSERT_OK(WriteCheckpoint(path, missing));
   expect_refused(*ReadFile(path), "learned tensors; the spec learns");
 
   // --restart starts afresh and finishes.
   std::tie(code, output) = Run("runs", "--restart");
   EXPECT_EQ(code, 0) << output;
   EXPECT_TRUE(fs::exists(dir / "summary.json"));
-  EXPECT_TRUE(ReadCheckpoint(path).ok());
+  EXPECT_OK(ReadCheckpoint(path));
 }
 
 }  // namespace

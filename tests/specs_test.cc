@@ -18,6 +18,7 @@
 #include "models/model.h"
 #include "optim/optimizer.h"
 #include "selectors/plan.h"
+#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -52,22 +53,22 @@ TEST(SpecsTest, EveryCheckedInSpecBuilds) {
   for (const std::string& file : files) {
     SCOPED_TRACE(file);
     auto spec = ParseTextProtoFile<ExperimentSpec>(file);
-    ASSERT_TRUE(spec.ok()) << spec.status();
-    ASSERT_TRUE(ValidateSpec(*spec).ok()) << ValidateSpec(*spec);
+    ASSERT_OK(spec);
+    ASSERT_OK(ValidateSpec(*spec));
     auto network = BuildNetwork(*spec, ContextFor(*spec));
-    ASSERT_TRUE(network.ok()) << network.status();
+    ASSERT_OK(network);
     auto plan = BuildLearnPlan(*spec, **network);
-    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_OK(plan);
     auto learned = ApplyPlan(*plan, ApplyOptions{spec->learn().fixed() == LearnSpec::ZERO, spec->learn().dense_mask()}, network->get());
-    ASSERT_TRUE(learned.ok()) << learned.status();
+    ASSERT_OK(learned);
     EXPECT_GT(CountPlan(*plan, **network).learned, 0);
     auto optimizer =
         OptimizerRegistry::Global().CreateFromOneof(spec->optimizer(), OptimizerContext{*learned});
-    EXPECT_TRUE(optimizer.ok()) << optimizer.status();
+    EXPECT_OK(optimizer);
     if (spec->has_schedule()) {
-      EXPECT_TRUE(ScheduleRegistry::Global()
+      EXPECT_OK(ScheduleRegistry::Global()
                       .CreateFromOneof(spec->schedule(), ScheduleContext{spec->epochs()})
-                      .ok());
+                      );
     }
   }
 }
@@ -86,13 +87,13 @@ TEST(SpecsTest, QuickStartTrainsTheSameNetworkTwice) {
 
 TEST(SpecsTest, BadNamesAndSizesAreRefused) {
   auto spec = ParseTextProtoFile<ExperimentSpec>("experiments/specs/quickstart/all_learned.pbtxt");
-  ASSERT_TRUE(spec.ok());
+  ASSERT_OK(spec);
   for (const char* name : {"", "../escape", "a//b", "/abs", "sp ace"}) {
     spec->set_name(name);
     EXPECT_EQ(ValidateSpec(*spec).code(), absl::StatusCode::kInvalidArgument) << name;
   }
   spec->set_name("ok/name-1.0_x");
-  EXPECT_TRUE(ValidateSpec(*spec).ok());
+  EXPECT_OK(ValidateSpec(*spec));
   spec->set_epochs(0);
   EXPECT_EQ(ValidateSpec(*spec).message(), "epochs = 0; allowed: >= 1");
   spec->set_epochs(1);
@@ -115,23 +116,23 @@ TEST(SpecsTest, EveryPaperSweepPointBuilds) {
   for (const std::string& file : files) {
     SCOPED_TRACE(file);
     auto sweep = ParseTextProtoFile<SweepSpec>(file);
-    ASSERT_TRUE(sweep.ok()) << sweep.status();
+    ASSERT_OK(sweep);
     auto points = ExpandSweep(*sweep);
-    ASSERT_TRUE(points.ok()) << points.status();
+    ASSERT_OK(points);
     EXPECT_THAT(file, ::testing::AnyOf(::testing::HasSubstr(".paper.pbtxt"), ::testing::HasSubstr(".cpu.pbtxt")));
     for (const SweepPoint& point : *points) {
       SCOPED_TRACE(point.spec.name());
-      ASSERT_TRUE(ValidateSpec(point.spec).ok()) << ValidateSpec(point.spec);
+      ASSERT_OK(ValidateSpec(point.spec));
       const ModelContext context = ContextFor(point.spec);
       const std::string key = absl::StrCat(PrintTextProto(point.spec.model()), context.channels,
                                            "x", context.height, "/", context.num_classes);
       if (!networks.count(key)) {
         auto network = BuildNetwork(point.spec, context);
-        ASSERT_TRUE(network.ok()) << network.status();
+        ASSERT_OK(network);
         networks[key] = *network;
       }
       auto plan = BuildLearnPlan(point.spec, *networks[key]);
-      ASSERT_TRUE(plan.ok()) << plan.status();
+      ASSERT_OK(plan);
       EXPECT_GT(CountPlan(*plan, *networks[key]).learned, 0);
       ++points_checked;
     }

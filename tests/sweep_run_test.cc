@@ -39,15 +39,13 @@ constexpr char kSweep[] = R"pb(
 )pb";
 
 TEST(SweepRunTest, RunsEveryPointKeepsGoingAndSkipsFinishedOnes) {
-  const fs::path root = fs::path(std::getenv("TEST_TMPDIR")) / "sweep";
-  fs::remove_all(root);
-  fs::create_directories(root);
+  const fs::path root = TestDir("sweep");
   const std::string spec_path = (root / "sweep.pbtxt").string();
-  ASSERT_TRUE(WriteFileAtomically(spec_path, kSweep).ok());
+  ASSERT_OK(WriteFileAtomically(spec_path, kSweep));
   SweepSpec sweep;
-  ASSERT_TRUE(ParseTextProto(kSweep, "sweep", &sweep).ok());
+  ASSERT_OK(ParseTextProto(kSweep, "sweep", &sweep));
   auto points = ExpandSweep(sweep);
-  ASSERT_TRUE(points.ok());
+  ASSERT_OK(points);
 
   SweepRunOptions options;
   options.spec_path = spec_path;
@@ -58,7 +56,7 @@ TEST(SweepRunTest, RunsEveryPointKeepsGoingAndSkipsFinishedOnes) {
                             "sweep"};
   options.quiet = true;
   auto first = RunSweep(*points, options);
-  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_OK(first);
   ASSERT_EQ(first->size(), 3u);
   EXPECT_EQ((*first)[0].state, PointOutcome::kFinished);
   EXPECT_EQ((*first)[2].state, PointOutcome::kFinished);
@@ -75,7 +73,7 @@ TEST(SweepRunTest, RunsEveryPointKeepsGoingAndSkipsFinishedOnes) {
   EXPECT_THAT(*summary, HasSubstr("\"threads\":1"));
 
   auto second = RunSweep(*points, options);
-  ASSERT_TRUE(second.ok());
+  ASSERT_OK(second);
   EXPECT_EQ((*second)[0].state, PointOutcome::kAlreadyFinished);
   EXPECT_EQ((*second)[2].state, PointOutcome::kAlreadyFinished);
   EXPECT_EQ((*second)[0].test_top1, (*first)[0].test_top1);

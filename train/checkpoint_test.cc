@@ -11,6 +11,9 @@
 #include "optim/optimizer.pb.h"
 #include "selectors/plan.h"
 #include "selectors/selector.pb.h"
+#include "absl/strings/str_cat.h"
+#include "core/testing.h"
+#include "run/testing.h"
 
 namespace rwn {
 namespace {
@@ -26,20 +29,17 @@ struct Trained {
 // `model` for 3x32x32, 10 classes, learning `learn` ("" = everything), after
 // `steps` momentum-SGD steps on random data.
 Trained Make(const std::string& model, const std::string& learn, bool dense_mask, int steps) {
-  ModelSpec model_spec;
-  EXPECT_TRUE(ParseTextProto(model, "model", &model_spec).ok());
+  std::string spec = absl::StrCat(
+      "seed: 3 model { ", model, " } optimizer { sgd { } } ",
+      "dataset { synthetic { channels: 3 size: 32 num_classes: 10 train_size: 2 test_size: 2 } }");
+  if (!learn.empty()) {
+    absl::StrAppend(&spec, "learn { ", learn, dense_mask ? " dense_mask: true" : "", " }");
+  }
+  BuiltRun run = BuildRunOrDie(spec);
   Trained t;
-  t.network = *ModelRegistry::Global().CreateFromOneof(model_spec, ModelContext{3, 32, 32, 10, 3});
-  LearnSpec learn_spec;
-  EXPECT_TRUE(ParseTextProto(learn, "learn", &learn_spec).ok());
-  auto plan = BuildPlan(learn.empty() ? nullptr : &learn_spec, *t.network, 3);
-  EXPECT_TRUE(plan.ok()) << plan.status();
-  auto learned = ApplyPlan(*plan, ApplyOptions{false, dense_mask}, t.network.get());
-  EXPECT_TRUE(learned.ok()) << learned.status();
+  t.network = run.network;
+  t.optimizer = std::move(run.optimizer);
   t.init_checksum = InitChecksum(*t.network);
-  OptimizerSpec sgd;
-  sgd.mutable_sgd();
-  t.optimizer = std::move(*OptimizerRegistry::Global().CreateFromOneof(sgd, {*learned}));
   torch::manual_seed(11);
   t.network->module->train();
   for (int step = 0; step < steps; ++step) {
@@ -53,15 +53,16 @@ Trained Make(const std::string& model, const std::string& learn, bool dense_mask
 }
 
 std::string TempPath(const std::string& name) {
-  return (fs::path(std::getenv("TEST_TMPDIR")) / name).string();
+  static const std::string* dir = new std::string(TestDir("checkpoints"));
+  return *dir + "/" + name;
 }
 
 TEST(CheckpointTest, TenPercentOfWrn28x4IsAtMostFifteenPercentOfAFullCheckpoint) {
   const char* kModel = "wide_resnet { depth: 28 widen_factor: 4 }";
   Trained partial = Make(kModel, "selector { filter_fraction { fraction: 0.1 } }", false, 1);
   Trained full = Make(kModel, "", false, 1);
-  ASSERT_TRUE(SaveCheckpoint(TempPath("partial.rwn"), {}, *partial.network, *partial.optimizer).ok());
-  ASSERT_TRUE(SaveCheckpoint(TempPath("full.rwn"), {}, *full.network, *full.optimizer).ok());
+  ASSERT_OK(SaveCheckpoint(TempPath("partial.rwn"), {}, *partial.network, *partial.optimizer));
+  ASSERT_OK(SaveCheckpoint(TempPath("full.rwn"), {}, *full.network, *full.optimizer));
   const double partial_bytes = fs::file_size(TempPath("partial.rwn"));
   const double full_bytes = fs::file_size(TempPath("full.rwn"));
   // 5,848,036 weights, each with a momentum buffer, in float32.
@@ -78,16 +79,16 @@ class RoundTripTest : public ::testing::TestWithParam<bool> {};
 TEST_P(RoundTripTest, RestoresEveryWeightAndBuffer) {
   const bool dense_mask = GetParam();
   const char* kModel = "wide_resnet { depth: 10 widen_factor: 2 }";
-  const char* kLearn = "selector { filter_fraction { fraction: 0.3 } } batchnorm: false";
+  const char* kLearn = "selector { filter_fraction { fraction: 0.3 } } also_learn_batchnorm: false";
   Trained trained = Make(kModel, kLearn, dense_mask, 3);
-  ASSERT_TRUE(SaveCheckpoint(TempPath("round.rwn"), {}, *trained.network, *trained.optimizer).ok());
+  ASSERT_OK(SaveCheckpoint(TempPath("round.rwn"), {}, *trained.network, *trained.optimizer));
   absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(TempPath("round.rwn"));
-  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  ASSERT_OK(checkpoint);
   EXPECT_EQ(checkpoint->learned(0).masked(), dense_mask);
 
   Trained fresh = Make(kModel, kLearn, dense_mask, 0);
   EXPECT_EQ(fresh.init_checksum, trained.init_checksum);
-  ASSERT_TRUE(RestoreCheckpoint(*checkpoint, fresh.network.get(), fresh.optimizer.get()).ok());
+  ASSERT_OK(RestoreCheckpoint(*checkpoint, fresh.network.get(), fresh.optimizer.get()));
   int compared = 0;
   for (const Layer& layer : trained.network->layers) {
     for (const std::string& name : {layer.weight, layer.bias}) {
@@ -118,7 +119,7 @@ TEST(CheckpointTest, TheChecksumCoversEveryFixedWeight) {
   EXPECT_EQ(split, Make(kModel, "", false, 0).init_checksum);
   // Only the classifier learned: every conv is wholly fixed, and changing one
   // of its weights changes the checksum.
-  Trained fixed = Make(kModel, "classifier: true batchnorm: false", false, 0);
+  Trained fixed = Make(kModel, "also_learn_classifier: true also_learn_batchnorm: false", false, 0);
   EXPECT_EQ(fixed.init_checksum, split);
   {
     torch::NoGradGuard no_grad;

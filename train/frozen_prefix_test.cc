@@ -12,6 +12,9 @@
 #include "selectors/plan.h"
 #include "selectors/selector.pb.h"
 #include "train/trainer.h"
+#include "absl/strings/str_cat.h"
+#include "core/testing.h"
+#include "run/testing.h"
 
 namespace rwn {
 namespace {
@@ -24,34 +27,28 @@ struct Rig {
   std::vector<LearnedTensor> learned;
 };
 
+// `model` on 96 synthetic 3x8x8 images of 4 classes, learning `learn`.
 Rig Make(const std::string& model, const std::string& learn) {
+  BuiltRun run = BuildRunOrDie(absl::StrCat(
+      "model { ", model, " } learn { ", learn, " } optimizer { sgd { } } ",
+      "dataset { synthetic { train_size: 96 test_size: 40 channels: 3 } }"));
   Rig r;
-  DatasetSpec data;
-  data.mutable_synthetic()->set_train_size(96);
-  data.mutable_synthetic()->set_test_size(40);
-  data.mutable_synthetic()->set_channels(3);
-  r.data = *DatasetRegistry::Global().CreateFromOneof(data, DatasetContext{});
-  ModelSpec model_spec;
-  EXPECT_TRUE(ParseTextProto(model, "model", &model_spec).ok());
-  r.network = *ModelRegistry::Global().CreateFromOneof(model_spec, ModelContext{3, 8, 8, 4, 1});
-  LearnSpec learn_spec;
-  EXPECT_TRUE(ParseTextProto(learn, "learn", &learn_spec).ok());
-  auto plan = BuildPlan(&learn_spec, *r.network, 1);
-  EXPECT_TRUE(plan.ok()) << plan.status();
-  r.learned = *ApplyPlan(*plan, ApplyOptions{}, r.network.get());
+  r.data = run.dataset;
+  r.network = run.network;
+  r.learned = run.optimizer->params();
   return r;
 }
 
 constexpr char kWrn[] = "wide_resnet { depth: 10 widen_factor: 1 }";
-constexpr char kFcOnly[] = "batchnorm: false classifier: true";
-constexpr char kLastBlock[] = "selector { layer_group { group: 'block3' } } batchnorm: false";
+constexpr char kFcOnly[] = "also_learn_batchnorm: false also_learn_classifier: true";
+constexpr char kLastBlock[] = "selector { layer_group { group: 'block3' } } also_learn_batchnorm: false";
 
 TEST(FrozenPrefixTest, CountsTheStagesBeforeTheFirstLearnedOne) {
   // WRN stages: conv1, block1, block2, block3, pool, fc.
   EXPECT_EQ(FrozenStages(*Make(kWrn, kFcOnly).network, Make(kWrn, kFcOnly).learned), 5);
   Rig last = Make(kWrn, kLastBlock);
   EXPECT_EQ(FrozenStages(*last.network, last.learned), 3);
-  Rig bn = Make(kWrn, "classifier: false");
+  Rig bn = Make(kWrn, "also_learn_classifier: false");
   EXPECT_EQ(FrozenStages(*bn.network, bn.learned), 1);  // conv1 has no BN
   Rig dense = Make("densenet { depth: 10 growth_rate: 4 }", kFcOnly);
   EXPECT_EQ(FrozenStages(*dense.network, dense.learned),
@@ -86,7 +83,7 @@ TEST(FrozenPrefixTest, BackwardStopsWhereLearningStarts) {
   // the first learned stage on: none for fc only, block3's 3 for the last
   // block, all but conv1 when every BN learns (block1 starts with one).
   for (auto [learn, convs] : {std::pair<const char*, int64_t>{kFcOnly, 0}, {kLastBlock, 3},
-                              {"classifier: false", 8}}) {
+                              {"also_learn_classifier: false", 8}}) {
     Rig r = Make(kWrn, learn);
     r.network->module->train();
     torch::Tensor loss = r.network->forward(torch::randn({2, 3, 8, 8})).logsumexp(1).sum();
@@ -99,7 +96,7 @@ TEST(FrozenPrefixTest, CachedFeaturesGiveTheNetworksEvalOutputs) {
     for (const char* learn : {kFcOnly, kLastBlock}) {
       Rig r = Make(model, learn);
       auto frozen = FreezePrefix(*r.network, *r.data, r.learned, 32, int64_t{1} << 30);
-      ASSERT_TRUE(frozen.ok()) << frozen.status();
+      ASSERT_OK(frozen);
       ASSERT_GT(frozen->stages, 0);
       const Dataset& features = *frozen->features;
       EXPECT_EQ(features.train.size(), 96);
@@ -143,7 +140,7 @@ TEST(FrozenPrefixTest, ErrorsNameTheLimitAndTheModel) {
               HasSubstr("does not describe its stages"));
   Rig all = Make(kWrn, "selector { layer_group { group: 'conv1' } }");
   auto none = FreezePrefix(*all.network, *all.data, all.learned, 32, 1 << 30);
-  ASSERT_TRUE(none.ok());
+  ASSERT_OK(none);
   EXPECT_EQ(none->stages, 0);
 }
 

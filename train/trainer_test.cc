@@ -8,6 +8,8 @@
 #include "models/model.pb.h"
 #include "optim/optimizer.pb.h"
 #include "selectors/plan.h"
+#include "core/testing.h"
+#include "run/testing.h"
 
 namespace rwn {
 namespace {
@@ -18,25 +20,19 @@ struct Rig {
   std::unique_ptr<Optimizer> optimizer;
 };
 
+// WRN-10-1 on the default synthetic data (4 classes, 1x8x8, 512 train / 256
+// test), learning `learn` (everything when null) with `optimizer` (SGD at
+// 0.05 when unset).
 Rig Make(const LearnSpec* learn, OptimizerSpec optimizer = OptimizerSpec()) {
-  Rig s;
-  DatasetSpec data;
-  data.mutable_synthetic();  // 4 classes, 1x8x8, 512 train / 256 test
-  s.data = *DatasetRegistry::Global().CreateFromOneof(data, DatasetContext{});
-  ModelSpec model;
-  model.mutable_wide_resnet()->set_depth(10);
-  model.mutable_wide_resnet()->set_widen_factor(1);
-  s.network = *ModelRegistry::Global().CreateFromOneof(
-      model, ModelContext{1, 8, 8, s.data->num_classes, 1});
-  auto plan = BuildPlan(learn, *s.network, 1);
-  EXPECT_TRUE(plan.ok()) << plan.status();
-  auto learned = ApplyPlan(*plan, ApplyOptions{}, s.network.get());
-  EXPECT_TRUE(learned.ok()) << learned.status();
+  ExperimentSpec spec = ParseTextProtoOrDie<ExperimentSpec>(
+      "model { wide_resnet { depth: 10 widen_factor: 1 } } dataset { synthetic { } }");
+  if (learn != nullptr) *spec.mutable_learn() = *learn;
   if (optimizer.optimizer_case() == OptimizerSpec::OPTIMIZER_NOT_SET) {
     optimizer.mutable_sgd()->set_lr(0.05);
   }
-  s.optimizer = std::move(*OptimizerRegistry::Global().CreateFromOneof(optimizer, {*learned}));
-  return s;
+  *spec.mutable_optimizer() = optimizer;
+  BuiltRun run = BuildRunOrDie(PrintTextProto(spec));
+  return Rig{run.dataset, run.network, std::move(run.optimizer)};
 }
 
 TEST(TrainerTest, TinyWideResnetLearnsSyntheticData) {
@@ -51,7 +47,7 @@ TEST(TrainerTest, TinyWideResnetLearnsSyntheticData) {
                                 epochs.push_back(m);
                                 return absl::OkStatus();
                               });
-  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_OK(status);
   ASSERT_EQ(epochs.size(), 3u);
   EXPECT_LT(before.top1, 0.5);
   EXPECT_GT(epochs.back().test_top1(), 0.9);
@@ -81,12 +77,12 @@ TEST_P(EveryOptimizerTest, LearnsSyntheticData) {
   config.epochs = 3;
   config.batch_size = 32;
   double top1 = 0;
-  ASSERT_TRUE(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
+  ASSERT_OK(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
                     [&](const EpochMetrics& m) {
                       top1 = m.test_top1();
                       return absl::OkStatus();
                     })
-                  .ok());
+                  );
   EXPECT_GT(top1, 0.9);
 }
 
@@ -100,12 +96,12 @@ TEST(TrainerTest, SameSeedSameRun) {
   std::vector<double> losses;
   for (int run = 0; run < 2; ++run) {
     Rig s = Make(nullptr);
-    ASSERT_TRUE(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
+    ASSERT_OK(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
                       [&](const EpochMetrics& m) {
                         losses.push_back(m.train_loss());
                         return absl::OkStatus();
                       })
-                    .ok());
+                    );
   }
   EXPECT_EQ(losses[0], losses[1]);
 }
