@@ -83,74 +83,87 @@ at::Tensor ConvImpl::forward(const at::Tensor& x) {
   if (split_dim_ < 0) {
     out = Convolve(x, weight, bias);
   } else if (split_dim_ == 0 && !any_dropped_) {
-    // Fixed random filters: one conv, weight gradient of the learned ones only.
-    const Part* learned = nullptr;
-    for (const Part& part : parts_) {
-      if (part.learned) learned = &part;
-    }
-    if (learned == nullptr) {
-      out = Convolve(x, whole_weight(), whole_bias());
-    } else {
-      const torch::Tensor none = torch::empty({0}, x.options());
-      const torch::Tensor whole_w = whole_weight().detach();
-      const torch::Tensor whole_b = whole_bias().defined() ? whole_bias().detach() : none;
-      const bool learn_bias = learned->bias.defined() && learned->bias.requires_grad();
-      out = LearnedFilters::apply(x, learned->weight, learn_bias ? learned->bias : none, whole_w,
-                                  whole_b, learned->begin, options_.stride, options_.padding);
-    }
+    out = ForwardFixedFilters(x);
   } else if (split_dim_ == 0) {
-    // Computed parts, and zero channels before / after them for dropped ones.
-    std::vector<torch::Tensor> pieces;
-    int64_t zeros_before = 0, zeros_after = 0;
-    bool gap = false;  // a dropped part between computed ones
-    for (const Part& part : parts_) {
-      if (part.weight.defined()) {
-        if (zeros_after > 0) gap = true;
-        pieces.push_back(Convolve(x, part.weight, part.bias));
-      } else if (pieces.empty()) {
-        zeros_before += part.end - part.begin;
-      } else {
-        zeros_after += part.end - part.begin;
-      }
-    }
-    if (pieces.empty()) {  // everything zero: not computed at all
-      const int64_t k = options_.kernel, p = options_.padding, st = options_.stride;
-      return torch::zeros({x.size(0), options_.out_channels, (x.size(2) + 2 * p - k) / st + 1,
-                           (x.size(3) + 2 * p - k) / st + 1},
-                          x.options());
-    }
-    if (gap) {  // rare: zero a middle stretch by concatenation
-      pieces.clear();
-      for (const Part& part : parts_) {
-        pieces.push_back(part.weight.defined() ? Convolve(x, part.weight, part.bias)
-                                               : torch::Tensor());
-      }
-      const auto shape = (pieces[0].defined() ? pieces[0] : pieces[1]).sizes().vec();
-      for (size_t i = 0; i < parts_.size(); ++i) {
-        if (!pieces[i].defined()) {
-          auto zeros_shape = shape;
-          zeros_shape[1] = parts_[i].end - parts_[i].begin;
-          pieces[i] = torch::zeros(zeros_shape, x.options());
-        }
-      }
-      out = torch::cat(pieces, 1);
-    } else {
-      out = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
-      if (zeros_before > 0 || zeros_after > 0) {
-        out = torch::constant_pad_nd(out, {0, 0, 0, 0, zeros_before, zeros_after});
-      }
-    }
+    out = ForwardDroppedFilters(x);
   } else {
-    for (const Part& part : parts_) {
-      if (!part.weight.defined()) continue;
-      torch::Tensor piece =
-          Convolve(x.narrow(1, part.begin, part.end - part.begin), part.weight, torch::Tensor());
-      out = out.defined() ? out + piece : piece;
-    }
-    if (bias.defined()) out = out + bias.view({1, -1, 1, 1});
+    out = ForwardInputSplit(x);
   }
   last_height_ = out.size(2);
   last_width_ = out.size(3);
+  return out;
+}
+
+at::Tensor ConvImpl::ForwardFixedFilters(const at::Tensor& x) const {
+  // Fixed random filters: one conv, weight gradient of the learned ones only.
+  const Part* learned = nullptr;
+  for (const Part& part : parts_) {
+    if (part.learned) learned = &part;
+  }
+  if (learned == nullptr) return Convolve(x, whole_weight(), whole_bias());
+  const torch::Tensor none = torch::empty({0}, x.options());
+  const torch::Tensor whole_w = whole_weight().detach();
+  const torch::Tensor whole_b = whole_bias().defined() ? whole_bias().detach() : none;
+  const bool learn_bias = learned->bias.defined() && learned->bias.requires_grad();
+  return LearnedFilters::apply(x, learned->weight, learn_bias ? learned->bias : none, whole_w,
+                               whole_b, learned->begin, options_.stride, options_.padding);
+}
+
+at::Tensor ConvImpl::ForwardDroppedFilters(const at::Tensor& x) const {
+  // Computed parts, and zero channels before / after them for dropped ones.
+  std::vector<torch::Tensor> pieces;
+  int64_t zeros_before = 0, zeros_after = 0;
+  bool gap = false;  // a dropped part between computed ones
+  for (const Part& part : parts_) {
+    if (part.weight.defined()) {
+      if (zeros_after > 0) gap = true;
+      pieces.push_back(Convolve(x, part.weight, part.bias));
+    } else if (pieces.empty()) {
+      zeros_before += part.end - part.begin;
+    } else {
+      zeros_after += part.end - part.begin;
+    }
+  }
+  if (pieces.empty()) {  // everything zero: not computed at all
+    const int64_t k = options_.kernel, p = options_.padding, st = options_.stride;
+    return torch::zeros({x.size(0), options_.out_channels, (x.size(2) + 2 * p - k) / st + 1,
+                         (x.size(3) + 2 * p - k) / st + 1},
+                        x.options());
+  }
+  if (gap) return ForwardWithGaps(x);
+  torch::Tensor out = pieces.size() == 1 ? pieces[0] : torch::cat(pieces, 1);
+  if (zeros_before == 0 && zeros_after == 0) return out;
+  return torch::constant_pad_nd(out, {0, 0, 0, 0, zeros_before, zeros_after});
+}
+
+at::Tensor ConvImpl::ForwardWithGaps(const at::Tensor& x) const {
+  // Rare: a dropped part between computed ones, zeroed by concatenation.
+  std::vector<torch::Tensor> pieces;
+  for (const Part& part : parts_) {
+    pieces.push_back(part.weight.defined() ? Convolve(x, part.weight, part.bias)
+                                           : torch::Tensor());
+  }
+  const auto shape = (pieces[0].defined() ? pieces[0] : pieces[1]).sizes().vec();
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    if (!pieces[i].defined()) {
+      auto zeros_shape = shape;
+      zeros_shape[1] = parts_[i].end - parts_[i].begin;
+      pieces[i] = torch::zeros(zeros_shape, x.options());
+    }
+  }
+  return torch::cat(pieces, 1);
+}
+
+at::Tensor ConvImpl::ForwardInputSplit(const at::Tensor& x) const {
+  // The sum of a conv per computed stretch of input channels.
+  torch::Tensor out;
+  for (const Part& part : parts_) {
+    if (!part.weight.defined()) continue;
+    torch::Tensor piece =
+        Convolve(x.narrow(1, part.begin, part.end - part.begin), part.weight, torch::Tensor());
+    out = out.defined() ? out + piece : piece;
+  }
+  if (bias.defined()) out = out + bias.view({1, -1, 1, 1});
   return out;
 }
 

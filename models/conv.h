@@ -84,6 +84,13 @@ class ConvImpl : public torch::nn::Module {
     bool learned = false;
   };
   at::Tensor Convolve(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) const;
+  // forward of a split conv: along dim 0 with every part computed, along
+  // dim 0 with dropped parts (ForwardWithGaps when one lies between computed
+  // ones), along dim 1.
+  at::Tensor ForwardFixedFilters(const at::Tensor& x) const;
+  at::Tensor ForwardDroppedFilters(const at::Tensor& x) const;
+  at::Tensor ForwardWithGaps(const at::Tensor& x) const;
+  at::Tensor ForwardInputSplit(const at::Tensor& x) const;
   void Forget(const std::string& name);
 
   ConvOptions options_;

@@ -168,6 +168,54 @@ PlanCount CountPlan(const LearnPlan& plan, const Network& network) {
   return count;
 }
 
+namespace {
+
+// The fast path: a conv whose weight is learned as one slice along dim 0 or
+// 1 (and whose bias fits that slice) is split. Returns whether it was.
+bool SplitConv(const LearnPlan& plan, const ApplyOptions& options, const Layer& layer,
+               ConvImpl* conv, std::vector<LearnedTensor>* learned) {
+  const auto weight_plan = plan.find(layer.weight);
+  if (options.dense_mask || weight_plan == plan.end()) return false;
+  const TensorPlan& w = weight_plan->second;
+  if (w.kind != TensorPlan::kSlice || w.dim > 1) return false;
+  const auto bias_plan = layer.bias.empty() ? plan.end() : plan.find(layer.bias);
+  const bool bias_learned = bias_plan != plan.end();
+  const bool bias_fits = !bias_learned || (w.dim == 0 ? SamePlan(bias_plan->second, w)
+                                                      : bias_plan->second.kind == TensorPlan::kAll);
+  if (!bias_fits) return false;
+  std::vector<torch::Tensor> parts =
+      conv->Split(w.dim, w.begin, w.end, options.zero_fixed, bias_learned);
+  learned->push_back({layer.weight, parts[0], {}});
+  if (bias_learned) learned->push_back({layer.bias, parts[1], {}});
+  return true;
+}
+
+// The general path: each of the layer's tensors is fixed, learned whole, or
+// learned under a dense mask.
+void ApplyToTensors(const LearnPlan& plan, const ApplyOptions& options, const Layer& layer,
+                    const std::map<std::string, std::vector<int64_t>>& shapes,
+                    torch::OrderedDict<std::string, torch::Tensor>& params,
+                    std::vector<LearnedTensor>* learned) {
+  const bool zero = options.zero_fixed && layer.kind == LayerKind::kConv;
+  for (const std::string& name : {layer.weight, layer.bias}) {
+    if (name.empty()) continue;
+    torch::Tensor tensor = params[name];
+    auto it = plan.find(name);
+    if (it == plan.end()) {
+      tensor.requires_grad_(false);
+      if (zero) tensor.zero_();
+    } else if (it->second.kind == TensorPlan::kAll) {
+      learned->push_back({name, tensor, {}});
+    } else {
+      torch::Tensor mask = MaskOf(it->second, shapes.at(name));
+      if (zero) tensor.masked_fill_(mask.logical_not(), 0);
+      learned->push_back({name, tensor, mask});
+    }
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan,
                                                      const ApplyOptions& options,
                                                      Network* network) {
@@ -181,54 +229,20 @@ absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan,
       }
     }
     const auto modules = network->module->named_modules(/*name_prefix=*/"", /*include_self=*/false);
-    const auto params = network->module->named_parameters();
+    auto params = network->module->named_parameters();
     std::vector<LearnedTensor> learned;
     torch::NoGradGuard no_grad;
     for (const Layer& layer : network->layers) {
-      const auto weight_plan = plan.find(layer.weight);
-      const auto bias_plan = layer.bias.empty() ? plan.end() : plan.find(layer.bias);
-      const bool is_conv = layer.kind == LayerKind::kConv;
-
-      // The fast path: split the conv along dim 0 or 1.
-      if (is_conv && !options.dense_mask && weight_plan != plan.end() &&
-          weight_plan->second.kind == TensorPlan::kSlice && weight_plan->second.dim <= 1) {
-        const TensorPlan& w = weight_plan->second;
-        const bool bias_learned = bias_plan != plan.end();
-        const bool bias_fits =
-            !bias_learned || (w.dim == 0 ? SamePlan(bias_plan->second, w)
-                                         : bias_plan->second.kind == TensorPlan::kAll);
-        if (bias_fits) {
-          auto* conv = modules[layer.name]->as<ConvImpl>();
-          std::vector<torch::Tensor> parts =
-              conv->Split(w.dim, w.begin, w.end, options.zero_fixed, bias_learned);
-          learned.push_back({layer.weight, parts[0], {}});
-          if (bias_learned) learned.push_back({layer.bias, parts[1], {}});
-          continue;
-        }
-      }
+      auto* conv = layer.kind == LayerKind::kConv ? modules[layer.name]->as<ConvImpl>() : nullptr;
+      if (conv != nullptr && SplitConv(plan, options, layer, conv, &learned)) continue;
       // A wholly fixed, zeroed conv is not computed at all.
-      if (is_conv && options.zero_fixed && !options.dense_mask && weight_plan == plan.end() &&
-          bias_plan == plan.end()) {
-        modules[layer.name]->as<ConvImpl>()->Split(0, 0, 0, /*zero_fixed=*/true, false);
+      const bool untouched = plan.count(layer.weight) == 0 &&
+                             (layer.bias.empty() || plan.count(layer.bias) == 0);
+      if (conv != nullptr && options.zero_fixed && !options.dense_mask && untouched) {
+        conv->Split(0, 0, 0, /*zero_fixed=*/true, false);
         continue;
       }
-      // Whole tensors, or the dense masked path.
-      for (const std::string& name : {layer.weight, layer.bias}) {
-        if (name.empty()) continue;
-        torch::Tensor tensor = params[name];
-        const bool zero = options.zero_fixed && is_conv;
-        auto it = plan.find(name);
-        if (it == plan.end()) {
-          tensor.requires_grad_(false);
-          if (zero) tensor.zero_();
-        } else if (it->second.kind == TensorPlan::kAll) {
-          learned.push_back({name, tensor, {}});
-        } else {
-          torch::Tensor mask = MaskOf(it->second, shapes.at(name));
-          if (zero) tensor.masked_fill_(mask.logical_not(), 0);
-          learned.push_back({name, tensor, mask});
-        }
-      }
+      ApplyToTensors(plan, options, layer, shapes, params, &learned);
     }
     return learned;
   });

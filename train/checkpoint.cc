@@ -185,6 +185,58 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   return checkpoint;
 }
 
+namespace {
+
+std::optional<torch::ScalarType> ScalarTypeNamed(const std::string& name) {
+  for (auto candidate : {torch::kFloat32, torch::kFloat64, torch::kInt64, torch::kInt32,
+                         torch::kBFloat16, torch::kFloat16, torch::kBool, torch::kUInt8}) {
+    if (name == c10::toString(candidate)) return candidate;
+  }
+  return std::nullopt;
+}
+
+// The optimizer state recorded in `checkpoint`, as tensors of the recorded
+// shapes on the learned tensors' device; the optimizer checks that they fit.
+absl::StatusOr<std::vector<StateTensor>> OptimizerState(const Checkpoint& checkpoint,
+                                                        const std::vector<LearnedTensor>& params) {
+  std::map<std::string, int> param_index;
+  for (size_t i = 0; i < params.size(); ++i) param_index[params[i].name] = static_cast<int>(i);
+  const torch::Device device = params.empty() ? torch::kCPU : params[0].tensor.device();
+  std::vector<StateTensor> state;
+  for (const TensorRecord& record : checkpoint.optimizer()) {
+    torch::Tensor mask;
+    if (record.masked()) {
+      const auto slash = record.name().find('/');
+      auto it = slash == std::string::npos ? param_index.end()
+                                           : param_index.find(record.name().substr(slash + 1));
+      if (it == param_index.end()) {
+        return absl::DataLossError(absl::StrCat("optimizer state '", record.name(),
+                                                "' is masked but names no learned tensor"));
+      }
+      mask = params[it->second].mask;
+    }
+    const std::optional<torch::ScalarType> type = ScalarTypeNamed(record.dtype());
+    if (!type) {
+      return absl::DataLossError(
+          absl::StrCat("optimizer state '", record.name(), "' has type ", record.dtype()));
+    }
+    const std::vector<int64_t> shape(record.shape().begin(), record.shape().end());
+    torch::Tensor tensor = torch::zeros(shape, torch::TensorOptions().dtype(*type));
+    RETURN_IF_ERROR(Restore(record, tensor, mask));
+    state.push_back({record.name(), tensor.to(device)});
+  }
+  return state;
+}
+
+void RestoreTorchRng(const std::string& state) {
+  torch::Tensor rng = torch::empty({static_cast<int64_t>(state.size())}, torch::kUInt8);
+  std::memcpy(rng.data_ptr(), state.data(), state.size());
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  generator.set_state(rng);
+}
+
+}  // namespace
+
 absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Network* network,
                                Optimizer* optimizer) {
   return GuardTorch("restoring the checkpoint", [&]() -> absl::Status {
@@ -204,45 +256,10 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Network* network,
       ASSIGN_OR_RETURN(const TensorRecord* record, Find(buffers, buffer.key(), "buffer"));
       RETURN_IF_ERROR(Restore(*record, buffer.value(), {}));
     }
-    // Optimizer state: build tensors of the recorded shapes, then hand them
-    // over; the optimizer checks that they fit.
-    std::map<std::string, int> param_index;
-    for (size_t i = 0; i < params.size(); ++i) param_index[params[i].name] = static_cast<int>(i);
-    std::vector<StateTensor> state;
-    for (const TensorRecord& record : checkpoint.optimizer()) {
-      const std::vector<int64_t> shape(record.shape().begin(), record.shape().end());
-      torch::Tensor mask;
-      if (record.masked()) {
-        const auto slash = record.name().find('/');
-        auto it = slash == std::string::npos ? param_index.end()
-                                             : param_index.find(record.name().substr(slash + 1));
-        if (it == param_index.end()) {
-          return absl::DataLossError(absl::StrCat("optimizer state '", record.name(),
-                                                  "' is masked but names no learned tensor"));
-        }
-        mask = params[it->second].mask;
-      }
-      std::optional<torch::ScalarType> type;
-      for (auto candidate : {torch::kFloat32, torch::kFloat64, torch::kInt64, torch::kInt32,
-                             torch::kBFloat16, torch::kFloat16, torch::kBool, torch::kUInt8}) {
-        if (record.dtype() == c10::toString(candidate)) type = candidate;
-      }
-      if (!type) {
-        return absl::DataLossError(
-            absl::StrCat("optimizer state '", record.name(), "' has type ", record.dtype()));
-      }
-      torch::Tensor tensor = torch::zeros(shape, torch::TensorOptions().dtype(*type));
-      RETURN_IF_ERROR(Restore(record, tensor, mask));
-      state.push_back({record.name(), tensor.to(params.empty() ? torch::kCPU
-                                                               : params[0].tensor.device())});
-    }
+    ASSIGN_OR_RETURN(std::vector<StateTensor> state, OptimizerState(checkpoint, params));
     absl::Status status = optimizer->LoadState(state);
     if (!status.ok()) return absl::DataLossError(status.message());
-    torch::Tensor rng = torch::empty({static_cast<int64_t>(checkpoint.torch_rng().size())},
-                                     torch::kUInt8);
-    std::memcpy(rng.data_ptr(), checkpoint.torch_rng().data(), checkpoint.torch_rng().size());
-    at::Generator generator = at::detail::getDefaultCPUGenerator();
-    generator.set_state(rng);
+    RestoreTorchRng(checkpoint.torch_rng());
     return absl::OkStatus();
   });
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/status_macros.h"
 #include "core/torch_status.h"
 #include "datasets/loader.h"
 
@@ -25,14 +26,108 @@ torch::Tensor RunStages(const std::vector<Stage>& stages, int64_t from, int64_t 
   return x;
 }
 
-// The prefix's features of every image of `split`, in order.
+// Where the network's parameters are; images go there.
+torch::Device DeviceOf(const Network& network) {
+  for (const auto& param : network.module->parameters()) return param.device();
+  return torch::kCPU;
+}
+
+// The prefix's features of every image of `split`, in order, in host memory.
 torch::Tensor Features(const Network& network, int64_t stages, const Dataset& dataset,
                        const Split& split, int64_t batch_size) {
   BatchLoader loader(split, dataset.mean, dataset.std, batch_size, /*shuffle=*/false, 0);
+  const torch::Device device = DeviceOf(network);
   std::vector<torch::Tensor> parts;
   Batch batch;
-  while (loader.Next(&batch)) parts.push_back(RunStages(network.stages, 0, stages, batch.images));
+  while (loader.Next(&batch)) {
+    parts.push_back(RunStages(network.stages, 0, stages, batch.images.to(device)).cpu());
+  }
   return torch::cat(parts);
+}
+
+// The names of the modules in the first `stages` stages.
+std::vector<std::string> PrefixModules(const Network& network, int64_t stages) {
+  std::vector<std::string> modules;
+  for (int64_t i = 0; i < stages; ++i) {
+    for (const std::string& module : network.stages[i].modules) modules.push_back(module);
+  }
+  return modules;
+}
+
+// Sets frozen->feature_bytes from one image's features; an error when all
+// images' features would exceed `memory_limit_bytes`.
+absl::Status MeasureFeatures(const Network& network, const Dataset& dataset,
+                             int64_t memory_limit_bytes, FrozenPrefix* frozen) {
+  torch::NoGradGuard no_grad;
+  network.module->eval();
+  BatchLoader probe(dataset.train, dataset.mean, dataset.std, 1, false, 0);
+  Batch batch;
+  probe.Next(&batch);
+  const torch::Tensor one =
+      RunStages(network.stages, 0, frozen->stages, batch.images.to(DeviceOf(network)));
+  const int64_t images = dataset.train.size() + dataset.validation.size() + dataset.test.size();
+  frozen->feature_bytes = images * one.numel() * one.element_size();
+  if (frozen->feature_bytes <= memory_limit_bytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "cache_frozen_prefix: the features after stage %s (%s per image) of %d images would "
+      "take %.1f GB; allowed: up to %.1f GB (half the memory). Turn cache_frozen_prefix off",
+      network.stages[frozen->stages - 1].name, absl::StrCat(one.numel(), " values"), images,
+      frozen->feature_bytes / 1e9, memory_limit_bytes / 1e9));
+}
+
+// Re-estimates the running statistics of the prefix's batch norms as exact
+// averages over the training set (train mode, no gradients), in one pass.
+void CalibrateBatchNorms(const Network& network, const Dataset& dataset, int64_t stages,
+                         int64_t batch_size) {
+  const std::vector<std::string> prefix_modules = PrefixModules(network, stages);
+  std::vector<torch::nn::BatchNorm2dImpl*> norms;
+  for (const auto& item : network.module->named_modules()) {
+    if (auto* bn = item.value()->as<torch::nn::BatchNorm2dImpl>()) {
+      if (InModules(item.key(), prefix_modules)) norms.push_back(bn);
+    }
+  }
+  if (norms.empty()) return;
+  torch::NoGradGuard no_grad;
+  network.module->train();
+  std::vector<c10::optional<double>> momenta;
+  for (auto* bn : norms) {
+    momenta.push_back(bn->options.momentum());
+    bn->options.momentum(c10::nullopt);  // a cumulative average
+    bn->reset_running_stats();
+  }
+  const torch::Device device = DeviceOf(network);
+  BatchLoader loader(dataset.train, dataset.mean, dataset.std, batch_size, false, 0);
+  Batch batch;
+  while (loader.Next(&batch)) RunStages(network.stages, 0, stages, batch.images.to(device));
+  for (size_t i = 0; i < norms.size(); ++i) norms[i]->options.momentum(momenta[i]);
+}
+
+// The dataset of the prefix's features: every split, the same labels.
+std::shared_ptr<const Dataset> FeatureDataset(const Network& network, const Dataset& dataset,
+                                              int64_t stages, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  network.module->eval();
+  auto features = std::make_shared<Dataset>();
+  auto run = [&](const Split& split) -> Split {
+    return {Features(network, stages, dataset, split, batch_size), split.labels};
+  };
+  features->train = run(dataset.train);
+  features->test = run(dataset.test);
+  if (dataset.validation.size() > 0) features->validation = run(dataset.validation);
+  features->num_classes = dataset.num_classes;
+  features->description = absl::StrCat(dataset.description, ", features after stage ",
+                                       network.stages[stages - 1].name);
+  return features;
+}
+
+// `network` with a forward that runs stages [from, end).
+Network SuffixOf(const Network& network, int64_t from) {
+  Network suffix = network;
+  const std::vector<Stage> stages = network.stages;
+  suffix.forward = [stages, from](const torch::Tensor& x) {
+    return RunStages(stages, from, static_cast<int64_t>(stages.size()), x);
+  };
+  return suffix;
 }
 
 }  // namespace
@@ -67,76 +162,10 @@ absl::StatusOr<FrozenPrefix> FreezePrefix(const Network& network, const Dataset&
   if (frozen.stages == 0) return frozen;
   frozen.first_run = network.stages[frozen.stages].name;
   return GuardTorch("cache_frozen_prefix", [&]() -> absl::StatusOr<FrozenPrefix> {
-    std::vector<std::string> prefix_modules;
-    for (int64_t i = 0; i < frozen.stages; ++i) {
-      for (const std::string& module : network.stages[i].modules) prefix_modules.push_back(module);
-    }
-    // The features' size, from one image.
-    torch::Tensor one;
-    {
-      torch::NoGradGuard no_grad;
-      network.module->eval();
-      BatchLoader probe(dataset.train, dataset.mean, dataset.std, 1, false, 0);
-      Batch batch;
-      probe.Next(&batch);
-      one = RunStages(network.stages, 0, frozen.stages, batch.images);
-    }
-    const int64_t images = dataset.train.size() + dataset.validation.size() + dataset.test.size();
-    frozen.feature_bytes = images * one.numel() * one.element_size();
-    if (frozen.feature_bytes > memory_limit_bytes) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "cache_frozen_prefix: the features after stage %s (%s per image) of %d images would "
-          "take %.1f GB; allowed: up to %.1f GB (half the memory). Turn cache_frozen_prefix off",
-          network.stages[frozen.stages - 1].name, absl::StrCat(one.numel(), " values"), images,
-          frozen.feature_bytes / 1e9, memory_limit_bytes / 1e9));
-    }
-    // 1. Batch-norm statistics of the prefix over the whole training set.
-    std::vector<torch::nn::BatchNorm2dImpl*> norms;
-    for (const auto& item : network.module->named_modules()) {
-      if (auto* bn = item.value()->as<torch::nn::BatchNorm2dImpl>()) {
-        if (InModules(item.key(), prefix_modules)) norms.push_back(bn);
-      }
-    }
-    if (!norms.empty()) {
-      torch::NoGradGuard no_grad;
-      network.module->train();
-      std::vector<c10::optional<double>> momenta;
-      for (auto* bn : norms) {
-        momenta.push_back(bn->options.momentum());
-        bn->options.momentum(c10::nullopt);  // a cumulative average
-        bn->reset_running_stats();
-      }
-      BatchLoader loader(dataset.train, dataset.mean, dataset.std, batch_size, false, 0);
-      Batch batch;
-      while (loader.Next(&batch)) RunStages(network.stages, 0, frozen.stages, batch.images);
-      for (size_t i = 0; i < norms.size(); ++i) norms[i]->options.momentum(momenta[i]);
-    }
-    // 2. The features, once.
-    auto features = std::make_shared<Dataset>();
-    {
-      torch::NoGradGuard no_grad;
-      network.module->eval();
-      features->train = {Features(network, frozen.stages, dataset, dataset.train, batch_size),
-                         dataset.train.labels};
-      features->test = {Features(network, frozen.stages, dataset, dataset.test, batch_size),
-                        dataset.test.labels};
-      if (dataset.validation.size() > 0) {
-        features->validation = {
-            Features(network, frozen.stages, dataset, dataset.validation, batch_size),
-            dataset.validation.labels};
-      }
-    }
-    features->num_classes = dataset.num_classes;
-    features->description = absl::StrCat(dataset.description, ", features after stage ",
-                                         network.stages[frozen.stages - 1].name);
-    frozen.features = features;
-    // 3. The rest of the network.
-    frozen.suffix = network;
-    const std::vector<Stage> stages = network.stages;
-    const int64_t from = frozen.stages;
-    frozen.suffix.forward = [stages, from](const torch::Tensor& x) {
-      return RunStages(stages, from, static_cast<int64_t>(stages.size()), x);
-    };
+    RETURN_IF_ERROR(MeasureFeatures(network, dataset, memory_limit_bytes, &frozen));
+    CalibrateBatchNorms(network, dataset, frozen.stages, batch_size);
+    frozen.features = FeatureDataset(network, dataset, frozen.stages, batch_size);
+    frozen.suffix = SuffixOf(network, frozen.stages);
     return frozen;
   });
 }

@@ -81,6 +81,119 @@ at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split,
   return torch::cat(parts);
 }
 
+namespace {
+
+// What one epoch's training steps add up to on this rank (or, after
+// SumOverRanks, on all of them).
+struct EpochTotals {
+  double loss_sum = 0;
+  int64_t correct = 0;
+  int64_t seen = 0;
+  double seconds = 0;
+};
+
+// Every rank's gradients of the learned tensors, averaged in place.
+absl::Status AverageGradients(Communicator& ranks, std::vector<torch::Tensor>& learned) {
+  std::vector<torch::Tensor> grads;
+  for (torch::Tensor& tensor : learned) {
+    if (!tensor.grad().defined()) tensor.mutable_grad() = torch::zeros_like(tensor);
+    grads.push_back(tensor.grad());
+  }
+  return ranks.AllReduceMean(grads);
+}
+
+// One pass over `batches`: a step of `optimizer` at `lr` per batch.
+absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches,
+                                       Optimizer& optimizer, std::vector<torch::Tensor>& learned,
+                                       double lr, const TrainConfig& config, Progress* progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const torch::Device device = DeviceOf(network);
+  network.module->train();
+  EpochTotals totals;
+  int64_t index = 0;
+  Batch batch;
+  while (batches.Next(&batch)) {
+    optimizer.ZeroGrad();
+    batch.images = batch.images.to(device, /*non_blocking=*/true);
+    batch.labels = batch.labels.to(device, /*non_blocking=*/true);
+    torch::Tensor logits = Forward(network, batch.images, config.compute);
+    torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+    loss.backward();
+    if (config.communicator != nullptr) {
+      RETURN_IF_ERROR(AverageGradients(*config.communicator, learned));
+    }
+    optimizer.Step(lr);
+    const int64_t count = batch.labels.size(0);
+    totals.loss_sum += loss.item<double>() * count;
+    totals.correct += CorrectTopK(logits.detach(), batch.labels, 1);
+    totals.seen += count;
+    if (progress) progress->Batch(++index, totals.seen / Seconds(start), totals.loss_sum / totals.seen);
+  }
+  totals.seconds = Seconds(start);
+  return totals;
+}
+
+absl::Status SumOverRanks(Communicator& ranks, EpochTotals* totals) {
+  std::vector<double> sums = {totals->loss_sum, static_cast<double>(totals->correct),
+                              static_cast<double>(totals->seen)};
+  RETURN_IF_ERROR(ranks.AllReduceSum(&sums));
+  totals->loss_sum = sums[0];
+  totals->correct = static_cast<int64_t>(sums[1]);
+  totals->seen = static_cast<int64_t>(sums[2]);
+  return absl::OkStatus();
+}
+
+// The ranks must hold the same learned tensors, bit for bit.
+absl::Status CheckRanksAgree(Communicator& ranks, const std::vector<torch::Tensor>& learned,
+                             int64_t epoch) {
+  std::string bytes;
+  for (const torch::Tensor& tensor : learned) {
+    const torch::Tensor values = tensor.detach().cpu().contiguous();
+    bytes.append(static_cast<const char*>(values.data_ptr()),
+                 values.numel() * values.element_size());
+  }
+  const std::string fingerprint = Fingerprint(bytes);
+  ASSIGN_OR_RETURN(const bool equal, ranks.AllEqual(std::stoull(fingerprint, nullptr, 16)));
+  if (!equal) {
+    return absl::InternalError(absl::StrFormat(
+        "rank %d: after epoch %d the ranks' learned weights differ (this rank's "
+        "fingerprint %s)", ranks.rank(), epoch + 1, fingerprint));
+  }
+  std::fprintf(stderr, "rank %d: epoch %d learned weights fingerprint %s (all %d ranks agree)\n",
+               ranks.rank(), static_cast<int>(epoch + 1), fingerprint.c_str(), ranks.world_size());
+  return absl::OkStatus();
+}
+
+// The epoch's metrics: its training totals, then test (and validation)
+// accuracy measured now.
+EpochMetrics MeasureEpoch(Network& network, const Dataset& dataset, const TrainConfig& config,
+                          int64_t epoch, double lr, const EpochTotals& totals) {
+  const auto eval_start = std::chrono::steady_clock::now();
+  EpochMetrics metrics;
+  metrics.set_epoch(static_cast<int32_t>(epoch + 1));
+  metrics.set_lr(lr);
+  metrics.set_train_loss(totals.loss_sum / totals.seen);
+  metrics.set_train_top1(static_cast<double>(totals.correct) / totals.seen);
+  metrics.set_epoch_seconds(totals.seconds);
+  metrics.set_images_per_second(totals.seen / totals.seconds);
+  const EvalResult test =
+      Evaluate(network, dataset, dataset.test, config.eval_batch_size, config.compute);
+  metrics.set_test_loss(test.loss);
+  metrics.set_test_top1(test.top1);
+  metrics.set_test_top5(test.top5);
+  if (dataset.validation.size() > 0) {
+    const EvalResult validation =
+        Evaluate(network, dataset, dataset.validation, config.eval_batch_size, config.compute);
+    metrics.set_val_loss(validation.loss);
+    metrics.set_val_top1(validation.top1);
+    metrics.set_val_top5(validation.top5);
+  }
+  metrics.set_eval_seconds(Seconds(eval_start));
+  return metrics;
+}
+
+}  // namespace
+
 absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimizer,
                    const Schedule* schedule, const TrainConfig& config, Progress* progress,
                    const std::function<absl::Status(const EpochMetrics&)>& on_epoch) {
@@ -97,86 +210,17 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       RETURN_IF_ERROR(ranks->Broadcast(learned));
     }
     Prefetcher batches(&loader);
-    const torch::Device device = DeviceOf(network);
     for (int64_t epoch = config.start_epoch; epoch < config.epochs; ++epoch) {
       const double lr = optimizer.base_lr() * (schedule ? schedule->Factor(epoch) : 1.0);
-      const auto start = std::chrono::steady_clock::now();
       if (progress) progress->StartEpoch(epoch, config.epochs, loader.num_batches());
-      network.module->train();
       batches.Start(epoch);
-      Batch batch;
-      double loss_sum = 0;
-      int64_t seen = 0, correct = 0, index = 0;
-      while (batches.Next(&batch)) {
-        optimizer.ZeroGrad();
-        batch.images = batch.images.to(device, /*non_blocking=*/true);
-        batch.labels = batch.labels.to(device, /*non_blocking=*/true);
-        torch::Tensor logits = Forward(network, batch.images, config.compute);
-        torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
-        loss.backward();
-        if (ranks != nullptr) {
-          std::vector<torch::Tensor> grads;
-          for (torch::Tensor& tensor : learned) {
-            if (!tensor.grad().defined()) tensor.mutable_grad() = torch::zeros_like(tensor);
-            grads.push_back(tensor.grad());
-          }
-          RETURN_IF_ERROR(ranks->AllReduceMean(grads));
-        }
-        optimizer.Step(lr);
-        const int64_t count = batch.labels.size(0);
-        loss_sum += loss.item<double>() * count;
-        correct += CorrectTopK(logits.detach(), batch.labels, 1);
-        seen += count;
-        ++index;
-        if (progress) progress->Batch(index, seen / Seconds(start), loss_sum / seen);
-      }
-      const double train_seconds = Seconds(start);
+      ASSIGN_OR_RETURN(EpochTotals totals,
+                       TrainEpoch(network, batches, optimizer, learned, lr, config, progress));
       if (ranks != nullptr) {
-        std::vector<double> totals = {loss_sum, static_cast<double>(correct),
-                                      static_cast<double>(seen)};
-        RETURN_IF_ERROR(ranks->AllReduceSum(&totals));
-        loss_sum = totals[0];
-        correct = static_cast<int64_t>(totals[1]);
-        seen = static_cast<int64_t>(totals[2]);
-        // The ranks must hold the same learned tensors, bit for bit.
-        std::string bytes;
-        for (const torch::Tensor& tensor : learned) {
-          const torch::Tensor values = tensor.detach().cpu().contiguous();
-          bytes.append(static_cast<const char*>(values.data_ptr()),
-                       values.numel() * values.element_size());
-        }
-        const std::string fingerprint = Fingerprint(bytes);
-        absl::StatusOr<bool> equal = ranks->AllEqual(std::stoull(fingerprint, nullptr, 16));
-        if (!equal.ok()) return equal.status();
-        if (!*equal) {
-          return absl::InternalError(absl::StrFormat(
-              "rank %d: after epoch %d the ranks' learned weights differ (this rank's "
-              "fingerprint %s)", ranks->rank(), epoch + 1, fingerprint));
-        }
-        std::fprintf(stderr, "rank %d: epoch %d learned weights fingerprint %s (all %d ranks agree)\n",
-                     ranks->rank(), static_cast<int>(epoch + 1), fingerprint.c_str(),
-                     ranks->world_size());
+        RETURN_IF_ERROR(SumOverRanks(*ranks, &totals));
+        RETURN_IF_ERROR(CheckRanksAgree(*ranks, learned, epoch));
       }
-      const auto eval_start = std::chrono::steady_clock::now();
-      const EvalResult test = Evaluate(network, dataset, dataset.test, config.eval_batch_size, config.compute);
-      EpochMetrics metrics;
-      metrics.set_epoch(static_cast<int32_t>(epoch + 1));
-      metrics.set_lr(lr);
-      metrics.set_train_loss(loss_sum / seen);
-      metrics.set_train_top1(static_cast<double>(correct) / seen);
-      metrics.set_test_loss(test.loss);
-      metrics.set_test_top1(test.top1);
-      metrics.set_test_top5(test.top5);
-      metrics.set_epoch_seconds(train_seconds);
-      metrics.set_images_per_second(seen / train_seconds);
-      if (dataset.validation.size() > 0) {
-        const EvalResult validation =
-            Evaluate(network, dataset, dataset.validation, config.eval_batch_size, config.compute);
-        metrics.set_val_loss(validation.loss);
-        metrics.set_val_top1(validation.top1);
-        metrics.set_val_top5(validation.top5);
-      }
-      metrics.set_eval_seconds(Seconds(eval_start));
+      const EpochMetrics metrics = MeasureEpoch(network, dataset, config, epoch, lr, totals);
       if (progress) progress->EndEpoch(metrics, config.epochs);
       RETURN_IF_ERROR(on_epoch(metrics));
     }
