@@ -16,7 +16,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "run/launch.h"
 #include "models/model.h"

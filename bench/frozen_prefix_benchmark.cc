@@ -15,7 +15,7 @@
 #include <map>
 #include <string>
 
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "datasets/dataset.h"
 #include "run/build.h"

@@ -8,7 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "datasets/loader.h"
 #include "datasets/prefetcher.h"
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "bench/step.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 
 namespace rwn {
 namespace {

@@ -29,7 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "bench/step.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 
 namespace rwn {
 namespace {

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "cli/shared_flags.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "reports/count.h"
 

@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "cli/shared_flags.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "run/launch.h"
 
 DEFINE_int32(nproc, 0, "number of local ranks");

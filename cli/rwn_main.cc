@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/command.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 
 namespace rwn::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include "cli/command.h"
 #include "cli/outcome.h"
 #include "cli/shared_flags.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "experiments/sweep.h"
 #include "run/run.h"

@@ -7,7 +7,7 @@
 #include "cli/command.h"
 #include "cli/outcome.h"
 #include "cli/shared_flags.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "run/run.h"
 #include "train/device.h"
 #include "train/distributed.h"

@@ -4,7 +4,7 @@
 #include "cli/command.h"
 #include "cli/shared_flags.h"
 #include "core/files.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "reports/weights.h"
 
 DEFINE_string(run, "", "a run folder");

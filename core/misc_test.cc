@@ -1,20 +1,13 @@
-// Tests of the small core helpers: status macros, tables, files, torch errors.
-#include <c10/util/Exception.h>
-#include <gmock/gmock.h>
+// Tests of the small core helpers: status macros, tables, files.
 #include <gtest/gtest.h>
-
-#include <cstdlib>
 
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "core/table.h"
-#include "core/torch_status.h"
 #include "core/testing.h"
 
 namespace rwn {
 namespace {
-
-using ::testing::HasSubstr;
 
 absl::StatusOr<int> Half(int x) {
   if (x % 2 != 0) return absl::InvalidArgumentError("odd");
@@ -67,23 +60,6 @@ TEST(FilesTest, AtomicWriteReplacesAndAppendAppends) {
 TEST(FilesTest, FingerprintIsFnv1a) {
   EXPECT_EQ(Fingerprint(""), "cbf29ce484222325");
   EXPECT_EQ(Fingerprint("a"), "af63dc4c8601ec8c");
-}
-
-TEST(TorchStatusTest, ConvertsC10Errors) {
-  absl::Status status = GuardTorch("forward", []() -> absl::Status {
-    TORCH_CHECK_VALUE(false, "bad shape 3");
-    return absl::OkStatus();
-  });
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("forward: bad shape 3"));
-  EXPECT_THAT(status.message(), ::testing::Not(HasSubstr("Exception raised from")));
-
-  absl::StatusOr<int> other = GuardTorch("step", []() -> absl::StatusOr<int> {
-    TORCH_CHECK(false, "broken");
-    return 1;
-  });
-  EXPECT_EQ(other.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(other.status().message(), HasSubstr("step: broken"));
 }
 
 }  // namespace

@@ -1,10 +1,7 @@
-// main() of every rwn test: runtime set-up first (core/runtime.h), then gtest.
+// main() of core's own tests: gtest alone, no libtorch.
 #include <gtest/gtest.h>
 
-#include "core/runtime.h"
-
 int main(int argc, char** argv) {
-  rwn::InitRuntime(/*threads=*/0);
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

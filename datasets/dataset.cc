@@ -4,7 +4,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {

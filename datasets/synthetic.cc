@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "datasets/dataset.h"
 #include "datasets/synthetic.pb.h"
 

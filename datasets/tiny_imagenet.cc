@@ -28,7 +28,7 @@
 #include "absl/strings/strip.h"
 #include "core/files.h"
 #include "core/status_macros.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "datasets/dataset.h"
 #include "datasets/jpeg.h"
 #include "datasets/tiny_imagenet.pb.h"

@@ -23,7 +23,7 @@
 #include "absl/strings/str_replace.h"
 #include "core/exit_code.h"
 #include "core/files.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "experiments/sweep.h"
 #include "reports/report.h"

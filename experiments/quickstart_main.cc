@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_format.h"
 #include "core/exit_code.h"
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 #include "core/table.h"
 #include "run/run.h"
 

@@ -18,7 +18,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "models/alexnet.pb.h"
 #include "models/conv.h"
 #include "models/model.h"

@@ -15,7 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "models/conv.h"
 #include "models/model.h"
 #include "models/resnet.pb.h"

@@ -14,7 +14,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "optim/adam.pb.h"
 #include "optim/optimizer.h"
 

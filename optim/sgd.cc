@@ -17,7 +17,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "optim/optimizer.h"
 #include "optim/sgd.pb.h"
 

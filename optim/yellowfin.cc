@@ -26,7 +26,7 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "optim/optimizer.h"
 #include "optim/yellowfin.pb.h"
 

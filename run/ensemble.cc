@@ -9,7 +9,7 @@
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "core/text_proto.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "datasets/dataset.h"
 #include "experiments/spec.h"
 #include "run/load.h"

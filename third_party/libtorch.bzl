@@ -14,7 +14,7 @@ include/ tree is declared, and it is searched before /usr/include, so Debian's
 torch headers can never be mixed in. The rule refuses, naming the file and the
 value it read: a libtorch older than 1.13, one built with the pre-C++11
 libstdc++ ABI, and (with RWN_REQUIRE_CUDA=1) one without CUDA. It records what
-the libtorch needs in defines that //core:torch_compat checks:
+the libtorch needs in defines that //torch_support:compat checks:
 RWN_LIBTORCH_CXX_STD (17 or 20; libtorch 2.14 and later need C++20) and
 RWN_LIBTORCH_HAS_CUDA.
 """

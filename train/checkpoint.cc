@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "core/files.h"
 #include "core/status_macros.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "models/conv.h"
 
 namespace rwn {

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/status_macros.h"
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 #include "datasets/loader.h"
 
 namespace rwn {

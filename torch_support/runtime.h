@@ -8,8 +8,8 @@
 //    RWN_MALLOC_TUNING=off skips it (to measure, or to LD_PRELOAD another
 //    allocator);
 //  - libtorch's intra-op thread count (Debian's build defaults to 1).
-#ifndef RWN_CORE_RUNTIME_H_
-#define RWN_CORE_RUNTIME_H_
+#ifndef RWN_TORCH_SUPPORT_RUNTIME_H_
+#define RWN_TORCH_SUPPORT_RUNTIME_H_
 
 namespace rwn {
 
@@ -22,4 +22,4 @@ int AvailableCores();
 
 }  // namespace rwn
 
-#endif  // RWN_CORE_RUNTIME_H_
+#endif  // RWN_TORCH_SUPPORT_RUNTIME_H_

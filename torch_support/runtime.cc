@@ -1,4 +1,4 @@
-#include "core/runtime.h"
+#include "torch_support/runtime.h"
 
 #include <malloc.h>
 #include <sched.h>

@@ -2,8 +2,8 @@
 // boundaries. This header does not include torch.
 //
 //   return GuardTorch("wide_resnet forward", [&]() -> absl::Status { ... });
-#ifndef RWN_CORE_TORCH_STATUS_H_
-#define RWN_CORE_TORCH_STATUS_H_
+#ifndef RWN_TORCH_SUPPORT_STATUS_H_
+#define RWN_TORCH_SUPPORT_STATUS_H_
 
 #include <type_traits>
 
@@ -31,4 +31,4 @@ auto GuardTorch(absl::string_view context, F&& f) -> decltype(f()) {
 
 }  // namespace rwn
 
-#endif  // RWN_CORE_TORCH_STATUS_H_
+#endif  // RWN_TORCH_SUPPORT_STATUS_H_

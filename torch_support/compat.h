@@ -2,8 +2,8 @@
 // against: Debian's 1.13 and the pinned 2.x (tools/libtorch/torch2.lock).
 // Include it only from .cc files that use torch; third_party/libtorch.bzl
 // sets RWN_LIBTORCH_CXX_STD to the standard the libtorch needs.
-#ifndef RWN_CORE_TORCH_COMPAT_H_
-#define RWN_CORE_TORCH_COMPAT_H_
+#ifndef RWN_TORCH_SUPPORT_COMPAT_H_
+#define RWN_TORCH_SUPPORT_COMPAT_H_
 
 #if defined(RWN_LIBTORCH_CXX_STD) && RWN_LIBTORCH_CXX_STD >= 20 && __cplusplus < 202002L
 #error "This libtorch needs C++20 (its torch/all.h says so): build with --config=torch2 or --config=cuda, or add --cxxopt=-std=c++20"
@@ -61,4 +61,4 @@ class CpuAutocast {
 
 }  // namespace rwn
 
-#endif  // RWN_CORE_TORCH_COMPAT_H_
+#endif  // RWN_TORCH_SUPPORT_COMPAT_H_

@@ -1,4 +1,4 @@
-#include "core/torch_status.h"
+#include "torch_support/status.h"
 
 #include <c10/util/Exception.h>
 
