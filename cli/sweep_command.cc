@@ -82,9 +82,6 @@ int RunOnSlurm(const std::vector<SweepPoint>& points) {
     std::fputs(SlurmScript(points, pending, options).c_str(), stdout);
     return 0;
   }
-  if (absl::Status written = WriteSweepPoints(points, options.out); !written.ok()) {
-    return Fail(written);
-  }
   absl::StatusOr<std::string> job = SubmitSlurm(points, pending, options);
   if (!job.ok()) return Fail(job.status());
   std::printf("submitted Slurm job %s: %zu of %zu points as array tasks (logs in %s)\n"

@@ -80,6 +80,20 @@ class Registry {
     return names;
   }
 
+  // Label -> "<name> { <example> }" (a oneof field in text format) for every
+  // example of every plugin: "<name>" for a plugin's first, "<name>_<i>" for
+  // its i-th. The contract tests run these.
+  std::map<std::string, std::string> ExampleSpecs() const {
+    std::map<std::string, std::string> specs;
+    for (const auto& [name, examples] : examples_) {
+      for (size_t i = 0; i < examples.size(); ++i) {
+        const std::string label = i == 0 ? name : absl::StrCat(name, "_", i + 1);
+        specs[label] = absl::StrCat(name, " { ", examples[i], " }");
+      }
+    }
+    return specs;
+  }
+
   bool Contains(absl::string_view name) const {
     return factories_.count(std::string(name)) > 0;
   }

@@ -67,6 +67,11 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
   if (spec.has_init_from() && spec.init_from().empty()) {
     return absl::InvalidArgumentError("init_from = \"\"; allowed: the path of a run folder");
   }
+  if (spec.sweep().axis_size() != spec.sweep().label_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sweep has ", spec.sweep().axis_size(), " axes and ", spec.sweep().label_size(),
+        " labels; allowed: one label per axis (sweep expansion writes this block)"));
+  }
   RETURN_IF_ERROR(ValidateEnsemble(spec));
   return ValidateRequiredBlocks(spec);
 }

@@ -50,9 +50,9 @@ absl::Status CheckAxes(const SweepSpec& sweep) {
         return Bad(at, absl::StrCat("(\"", value.label(),
                                     "\") has a patch that sets no field; give it one"));
       }
-      if (value.patch().has_name() || value.patch().has_seed()) {
+      if (value.patch().has_name() || value.patch().has_seed() || value.patch().has_sweep()) {
         return Bad(at, absl::StrCat("(\"", value.label(),
-                                    "\") sets name or seed; the labels and seeds give those"));
+                                    "\") sets name, seed or sweep; the sweep gives those"));
       }
     }
   }
@@ -74,23 +74,24 @@ absl::StatusOr<std::vector<SweepPoint>> ExpandSweep(const SweepSpec& sweep) {
   const std::vector<uint64_t> seeds =
       sweep.seeds_size() > 0 ? std::vector<uint64_t>(sweep.seeds().begin(), sweep.seeds().end())
                              : std::vector<uint64_t>{sweep.base().seed()};
+  SweepCoordinates coordinates;
+  coordinates.set_name(sweep.base().name());
+  for (const SweepAxis& axis : sweep.axis()) coordinates.add_axis(axis.name());
   while (true) {
+    ExperimentSpec spec = sweep.base();
+    *spec.mutable_sweep() = coordinates;
+    spec.mutable_sweep()->set_point(static_cast<int>(points.size() / seeds.size()));
+    for (int a = 0; a < sweep.axis_size(); ++a) {
+      const SweepValue& value = sweep.axis(a).value(at[a]);
+      spec.MergeFrom(value.patch());
+      spec.mutable_sweep()->add_label(value.label());
+    }
+    const std::string name = absl::StrJoin(spec.sweep().label(), "/");
+    spec.set_name(name.empty() ? sweep.base().name() : absl::StrCat(sweep.base().name(), "/", name));
     for (uint64_t seed : seeds) {
-      SweepPoint point;
-      point.index = static_cast<int>(points.size());
-      point.sweep_name = sweep.base().name();
-      point.spec = sweep.base();
-      for (int a = 0; a < sweep.axis_size(); ++a) {
-        const SweepValue& value = sweep.axis(a).value(at[a]);
-        point.spec.MergeFrom(value.patch());
-        point.labels.push_back(value.label());
-      }
-      if (sweep.seeds_size() > 0) point.labels.push_back(absl::StrCat("seed-", seed));
+      SweepPoint point{static_cast<int>(points.size()), spec};
       point.spec.set_seed(seed);
-      point.spec.set_name(point.labels.empty()
-                              ? sweep.base().name()
-                              : absl::StrCat(sweep.base().name(), "/",
-                                             absl::StrJoin(point.labels, "/")));
+      if (sweep.seeds_size() > 0) absl::StrAppend(point.spec.mutable_name(), "/seed-", seed);
       points.push_back(std::move(point));
     }
     int a = sweep.axis_size() - 1;

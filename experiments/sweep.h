@@ -12,16 +12,13 @@
 
 namespace rwn {
 
+// One run of a sweep. Its spec is the base merged with one value per axis;
+// its name is "<sweep>/<label>/.../<label>", with "/seed-N" when the sweep
+// lists seeds; spec.sweep() says where it sits in the grid.
 struct SweepPoint {
-  int index = 0;                     // 0-based, in grid order (last axis fastest, seeds last)
-  std::string sweep_name;            // the base spec's name
-  std::vector<std::string> labels;   // one per axis, then "seed-N" if seeds are listed
-  ExperimentSpec spec;               // the merged spec, with its name and seed
+  int index = 0;       // 0-based, in grid order (last axis fastest, seeds last)
+  ExperimentSpec spec;  // the merged spec, with its name, seed and coordinates
 };
-
-// The file in <out>/<sweep name>/ that lists the sweep's point names in grid
-// order, one per line; `rwn report` orders its rows and columns by it.
-inline constexpr char kSweepPointsFile[] = "sweep_points.txt";
 
 // Checks the sweep itself (axes, labels, patches) and returns its points.
 // Errors name the axis and value: an axis without a name or values, two axes

@@ -75,7 +75,12 @@ TEST(SweepTest, TheGridIsTheProductOfTheAxesTimesTheSeeds) {
   EXPECT_EQ((*points)[11].spec.seed(), 2u);
   EXPECT_EQ((*points)[11].spec.learn().fixed(), LearnSpec::ZERO);
   EXPECT_EQ((*points)[11].index, 11);
-  EXPECT_THAT((*points)[7].labels, ::testing::ElementsAre("0.4", "zero", "seed-2"));
+  const SweepCoordinates& coordinates = (*points)[7].spec.sweep();
+  EXPECT_EQ(coordinates.name(), "grid");
+  EXPECT_THAT(coordinates.axis(), ::testing::ElementsAre("fraction", "fixed"));
+  EXPECT_THAT(coordinates.label(), ::testing::ElementsAre("0.4", "zero"));
+  EXPECT_EQ(coordinates.point(), 3);  // 0.1/random, 0.1/zero, 0.4/random, 0.4/zero
+  EXPECT_EQ((*points)[6].spec.sweep().point(), 3);  // its other seed
   // No axes: the base alone.
   auto single = ExpandSweep(Parse(kBase));
   ASSERT_OK(single);
@@ -103,7 +108,7 @@ TEST(SweepTest, BadSweepsAreRefusedWithTheReason) {
   EXPECT_EQ(message(R"pb(axis { name: "a" value { label: "a/b" patch { epochs: 1 } } })pb"),
             "axis \"a\" value[0]: label = \"a/b\"; allowed: letters, digits, '.', '_' and '-'");
   EXPECT_EQ(message(R"pb(axis { name: "a" value { label: "x" patch { seed: 4 } } })pb"),
-            "axis \"a\" value[0]: (\"x\") sets name or seed; the labels and seeds give those");
+            "axis \"a\" value[0]: (\"x\") sets name, seed or sweep; the sweep gives those");
   EXPECT_EQ(message("seeds: [1, 1]"), "seeds = [1, 1]; each seed may appear once");
   EXPECT_EQ(ExpandSweep(SweepSpec()).status().message(), "no base block; a sweep needs one");
 }

@@ -77,12 +77,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateAlexnet(const AlexnetSpec& spec,
     Alexnet model(context, spec.width_divisor());
     // bearpaw's AlexNet is initialized by libtorch's defaults alone.
     Initialize(*model, TORCH_DEFAULT, context.seed, LinearInit::kTorchDefault);
-    auto network = std::make_shared<Network>();
-    network->description =
-        spec.width_divisor() > 1 ? absl::StrCat("AlexNet/", spec.width_divisor()) : "AlexNet";
-    network->layers = BuildLayerTable(*model, GroupOf);
-    network->module = model.ptr();
-    network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    auto network = MakeNetwork(model, spec.width_divisor() > 1 ? absl::StrCat("AlexNet/", spec.width_divisor()) : "AlexNet", GroupOf);
     return network;
   });
 }

@@ -172,13 +172,8 @@ absl::StatusOr<std::shared_ptr<Network>> CreateDensenet(const DensenetSpec& spec
   return GuardTorch("densenet", [&]() -> absl::StatusOr<std::shared_ptr<Network>> {
     Densenet model(spec, context);
     Initialize(*model, spec.init(), context.seed, LinearInit::kTorchDefault);
-    auto network = std::make_shared<Network>();
     const bool bc = spec.bottleneck() && spec.compression() > 1;
-    network->description =
-        absl::StrCat(bc ? "DenseNet-BC-" : "DenseNet-", spec.depth(), "-", spec.growth_rate());
-    network->layers = BuildLayerTable(*model, GroupOf);
-    network->module = model.ptr();
-    network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    auto network = MakeNetwork(model, absl::StrCat(bc ? "DenseNet-BC-" : "DenseNet-", spec.depth(), "-", spec.growth_rate()), GroupOf);
     network->stages = model->Stages();
     return network;
   });

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/registry.h"
@@ -79,6 +80,20 @@ void UseChannelsLast(Network* network);
 // module path to its group.
 std::vector<Layer> BuildLayerTable(
     torch::nn::Module& module, const std::function<std::string(const std::string&)>& group_of);
+
+// The Network of `model`, a torch module holder of the model's module type
+// (whose forward maps images to logits): its layer table (BuildLayerTable
+// with `group_of`), parameters and forward. Stages are the caller's to add.
+template <class Holder>
+std::shared_ptr<Network> MakeNetwork(Holder model, std::string description,
+                                     const std::function<std::string(const std::string&)>& group_of) {
+  auto network = std::make_shared<Network>();
+  network->description = std::move(description);
+  network->layers = BuildLayerTable(*model, group_of);
+  network->module = model.ptr();
+  network->forward = [model](const at::Tensor& x) mutable { return model->forward(x); };
+  return network;
+}
 
 // How a reference (bearpaw) initialization treats linear layers; bearpaw's
 // models differ here.

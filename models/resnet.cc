@@ -131,12 +131,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateResnet(const ResnetSpec& spec,
   return GuardTorch("resnet", [&]() -> absl::StatusOr<std::shared_ptr<Network>> {
     Resnet model(spec, context);
     Initialize(*model, spec.init(), context.seed, LinearInit::kTorchDefault);
-    auto network = std::make_shared<Network>();
-    network->description =
-        absl::StrCat("ResNet-", spec.depth(), spec.bottleneck() ? " (bottleneck)" : "");
-    network->layers = BuildLayerTable(*model, GroupOf);
-    network->module = model.ptr();
-    network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    auto network = MakeNetwork(model, absl::StrCat("ResNet-", spec.depth(), spec.bottleneck() ? " (bottleneck)" : ""), GroupOf);
     network->stages = model->Stages();
     return network;
   });

@@ -94,12 +94,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateVgg(const VggSpec& spec,
     Vgg model(spec, context);
     // bearpaw's VGG draws the classifier from normal(0, 0.01), bias 0.
     Initialize(*model, spec.init(), context.seed, LinearInit::kNormal);
-    auto network = std::make_shared<Network>();
-    network->description = absl::StrCat("VGG-", spec.depth(), spec.batch_norm() ? "-BN" : "",
-                                        spec.width_divisor() > 1 ? absl::StrCat("/", spec.width_divisor()) : "");
-    network->layers = BuildLayerTable(*model, GroupOf);
-    network->module = model.ptr();
-    network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    auto network = MakeNetwork(model, absl::StrCat("VGG-", spec.depth(), spec.batch_norm() ? "-BN" : "", spec.width_divisor() > 1 ? absl::StrCat("/", spec.width_divisor()) : ""), GroupOf);
     return network;
   });
 }

@@ -134,12 +134,7 @@ absl::StatusOr<std::shared_ptr<Network>> CreateWideResnet(const WideResnetSpec& 
     WideResnet model(spec, context);
     // bearpaw's WRN zeroes the classifier's bias.
     Initialize(*model, spec.init(), context.seed, LinearInit::kZeroBias);
-    auto network = std::make_shared<Network>();
-    network->description = absl::StrCat("WRN-", spec.depth(), "-", spec.widen_factor(),
-                                        spec.batch_norm() ? "" : " (no BN)");
-    network->layers = BuildLayerTable(*model, GroupOf);
-    network->module = model.ptr();
-    network->forward = [model](const torch::Tensor& x) mutable { return model->forward(x); };
+    auto network = MakeNetwork(model, absl::StrCat("WRN-", spec.depth(), "-", spec.widen_factor(), spec.batch_norm() ? "" : " (no BN)"), GroupOf);
     network->stages = model->Stages();
     return network;
   });

@@ -94,6 +94,7 @@ absl::StatusOr<std::unique_ptr<Optimizer>> CreateAdam(const AdamSpec& spec,
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(OptimizerRegistry, adam, AdamSpec, CreateAdam);
+RWN_REGISTER_PLUGIN(OptimizerRegistry, adam, AdamSpec, CreateAdam, "lr: 0.001",
+                    "weight_decay: 5e-4 eps: 1e-6");
 
 }  // namespace rwn

@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<Schedule>> CreateConstant(const ConstantSpec& spe
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(ScheduleRegistry, constant, ConstantSpec, CreateConstant);
+RWN_REGISTER_PLUGIN(ScheduleRegistry, constant, ConstantSpec, CreateConstant, "",
+                    "warmup_epochs: 3");
 
 }  // namespace rwn

@@ -47,6 +47,7 @@ absl::StatusOr<std::unique_ptr<Schedule>> CreateCosine(const CosineSpec& spec,
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(ScheduleRegistry, cosine, CosineSpec, CreateCosine);
+RWN_REGISTER_PLUGIN(ScheduleRegistry, cosine, CosineSpec, CreateCosine, "",
+                    "final_factor: 0.01 warmup_epochs: 2");
 
 }  // namespace rwn

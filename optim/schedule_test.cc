@@ -22,6 +22,20 @@ std::vector<double> Factors(const ScheduleSpec& spec, int64_t epochs) {
   return factors;
 }
 
+// The schedule contract, over every example every schedule registers: a
+// factor for each epoch of the run, finite and in [0, 1].
+TEST(ScheduleContractTest, EveryExampleGivesFactorsInZeroToOne) {
+  for (const std::string& name : ScheduleRegistry::Global().Names()) {
+    EXPECT_FALSE(ScheduleRegistry::Global().Examples(name).empty())
+        << name << " registers no example spec; give RWN_REGISTER_PLUGIN at least one";
+  }
+  for (const auto& [label, text] : ScheduleRegistry::Global().ExampleSpecs()) {
+    for (double factor : Factors(ParseTextProtoOrDie<ScheduleSpec>(text), 8)) {
+      EXPECT_TRUE(std::isfinite(factor) && factor >= 0 && factor <= 1) << label << ": " << factor;
+    }
+  }
+}
+
 TEST(StepScheduleTest, DropsAfterMilestones) {
   ScheduleSpec spec;
   spec.mutable_step()->add_milestones(2);

@@ -50,6 +50,7 @@ absl::StatusOr<std::unique_ptr<Schedule>> CreateStep(const StepSpec& spec,
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(ScheduleRegistry, step, StepSpec, CreateStep);
+RWN_REGISTER_PLUGIN(ScheduleRegistry, step, StepSpec, CreateStep, "milestones: [2, 4]",
+                    "milestones: [3] gamma: 0.5 warmup_epochs: 2");
 
 }  // namespace rwn

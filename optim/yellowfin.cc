@@ -180,6 +180,7 @@ absl::StatusOr<std::unique_ptr<Optimizer>> CreateYellowFin(const YellowFinSpec& 
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(OptimizerRegistry, yellowfin, YellowFinSpec, CreateYellowFin);
+RWN_REGISTER_PLUGIN(OptimizerRegistry, yellowfin, YellowFinSpec, CreateYellowFin, "lr: 0.1",
+                    "curvature_window: 2 zero_debias: false weight_decay: 5e-4");
 
 }  // namespace rwn

@@ -7,18 +7,17 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <tuple>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/str_replace.h"
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "core/table.h"
 #include "core/text_proto.h"
 #include "reports/gnuplot.h"
-#include "experiments/sweep.h"
 #include "run/run_folder.h"
 #include "selectors/selector.h"
 
@@ -27,16 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string WithoutSeed(const std::string& name) {
-  const size_t slash = name.rfind('/');
-  if (slash != std::string::npos && absl::StartsWith(name.substr(slash + 1), "seed-")) {
-    return name.substr(0, slash);
-  }
-  return name;
-}
-
-std::string SweepOf(const std::string& name) {
-  return std::string(*absl::StrSplit(name, '/').begin());
+// The file name stem of a sweep's table and figures.
+std::string FileStem(const std::string& sweep) {
+  return absl::StrReplaceAll(sweep, {{"/", "_"}});
 }
 
 // y = a + b x by least squares.
@@ -64,7 +56,7 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
   }
   if (lines.empty()) return absl::OkStatus();
   std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / (sweep + "_fraction.png")).string()), "set title ", GnuplotQuote(absl::StrCat(sweep, ": test accuracy against the fraction of weights learned")),
+      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_fraction.png")).string()), "set title ", GnuplotQuote(absl::StrCat(sweep, ": test accuracy against the fraction of weights learned")),
       "\nset xlabel 'fraction of parameters learned (log scale)'\n"
       "set ylabel 'test top-1 accuracy (%)'\nset logscale x\nset key bottom right\nset grid\n");
   std::vector<std::string> plots;
@@ -84,12 +76,12 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
     plots.push_back(absl::StrCat(accuracy, " with lines dashtype 2 title ",
                                  GnuplotQuote(absl::StrCat(model, ", all learned"))));
   }
-  const std::string data_path = (fs::path(out) / (sweep + "_fraction.dat")).string();
+  const std::string data_path = (fs::path(out) / (FileStem(sweep) + "_fraction.dat")).string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
   absl::StrAppend(&script, "data = ", GnuplotQuote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "),
                   "\n");
-  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (sweep + "_fraction.gp")).string(), script));
-  written->push_back(sweep + "_fraction.png");
+  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (FileStem(sweep) + "_fraction.gp")).string(), script));
+  written->push_back(FileStem(sweep) + "_fraction.png");
   return absl::OkStatus();
 }
 
@@ -138,15 +130,15 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
                                    GnuplotQuote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
     }
   }
-  const std::string data_path = (fs::path(out) / (sweep + "_params.dat")).string();
+  const std::string data_path = (fs::path(out) / (FileStem(sweep) + "_params.dat")).string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
   const std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / (sweep + "_params.png")).string()), "set title ", GnuplotQuote(absl::StrCat(sweep, ": test accuracy against learned parameters")),
+      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_params.png")).string()), "set title ", GnuplotQuote(absl::StrCat(sweep, ": test accuracy against learned parameters")),
       "\nset xlabel 'log10(learned parameters)'\nset ylabel 'test top-1 accuracy (%)'\n"
       "set key bottom right\nset grid\n", "data = ", GnuplotQuote(data_path), "\nplot ",
       absl::StrJoin(plots, ", \\\n  "), "\n");
-  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (sweep + "_params.gp")).string(), script));
-  written->push_back(sweep + "_params.png");
+  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (FileStem(sweep) + "_params.gp")).string(), script));
+  written->push_back(FileStem(sweep) + "_params.png");
   return absl::OkStatus();
 }
 
@@ -199,16 +191,16 @@ absl::Status DimensionsFigure(const std::string& sweep, const std::vector<const 
     plots.push_back(absl::StrCat("data index ", index++,
                                  " using 1:2:3 with labels offset 0,1 font 'Sans,9' notitle"));
   }
-  const std::string data_path = (fs::path(out) / (sweep + "_dims.dat")).string();
+  const std::string data_path = (fs::path(out) / (FileStem(sweep) + "_dims.dat")).string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
   const std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / (sweep + "_dims.png")).string()), "set title ",
+      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_dims.png")).string()), "set title ",
       GnuplotQuote(absl::StrCat(sweep, ": slicing different dimensions of the conv weights")),
       "\nset xlabel 'learned parameters (log scale)'\nset ylabel 'test top-1 accuracy (%)'\n"
       "set logscale x\nset key bottom right\nset grid\ndata = ",
       GnuplotQuote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "), "\n");
-  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (sweep + "_dims.gp")).string(), script));
-  written->push_back(sweep + "_dims.png");
+  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (FileStem(sweep) + "_dims.gp")).string(), script));
+  written->push_back(FileStem(sweep) + "_dims.png");
   return absl::OkStatus();
 }
 
@@ -220,20 +212,11 @@ absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* un
     return absl::NotFoundError(absl::StrCat(root, ": no such folder of runs"));
   }
   std::vector<RunRecord> runs;
-  std::map<std::string, int> grid_order;  // point name -> position in its sweep
   int open = 0;
   for (auto it = fs::recursive_directory_iterator(root, error);
        it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (error) break;
-    const fs::path path = it->path();
-    if (path.filename() == kSweepPointsFile) {
-      ASSIGN_OR_RETURN(std::string names, ReadFile(path.string()));
-      for (absl::string_view name : absl::StrSplit(names, '\n', absl::SkipEmpty())) {
-        grid_order.emplace(WithoutSeed(std::string(name)), static_cast<int>(grid_order.size()));
-      }
-      continue;
-    }
-    const RunFolder folder(path.string());
+    const RunFolder folder(it->path().string());
     if (!it->is_directory(error) || !folder.IsRun()) continue;
     it.disable_recursion_pending();  // what is inside a run belongs to it
     if (!folder.Finished()) {
@@ -246,15 +229,13 @@ absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* un
     ASSIGN_OR_RETURN(run.summary, folder.ReadSummary());
     runs.push_back(std::move(run));
   }
-  for (RunRecord& run : runs) {
-    auto it = grid_order.find(WithoutSeed(run.spec.name()));
-    run.order = it == grid_order.end() ? static_cast<int>(grid_order.size()) : it->second;
-  }
-  std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) {
-    if (a.order != b.order) return a.order < b.order;
-    return a.spec.name() != b.spec.name() ? a.spec.name() < b.spec.name()
-                                          : a.spec.seed() < b.spec.seed();
-  });
+  auto order = [](const RunRecord& run) {
+    const SweepCoordinates& at = run.spec.sweep();
+    return std::make_tuple(!run.spec.has_sweep(), at.name(), at.point(), run.spec.name(),
+                           run.spec.seed());
+  };
+  std::sort(runs.begin(), runs.end(),
+            [&](const RunRecord& a, const RunRecord& b) { return order(a) < order(b); });
   if (unfinished) *unfinished = open;
   return runs;
 }
@@ -278,22 +259,35 @@ std::string FormatPercent(const Stat& stat) {
   return absl::StrFormat("%.2f +- %.2f", 100 * stat.mean, 100 * stat.std);
 }
 
+namespace {
+
+// A point's name: its sweep and labels, or outside a sweep the run's name.
+std::string PointName(const ExperimentSpec& spec) {
+  if (!spec.has_sweep()) return spec.name();
+  std::vector<std::string> parts = {spec.sweep().name()};
+  parts.insert(parts.end(), spec.sweep().label().begin(), spec.sweep().label().end());
+  return absl::StrJoin(parts, "/");
+}
+
+}  // namespace
+
 std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<const RunRecord*>> groups;
   for (const RunRecord& run : runs) {
-    const std::string name = WithoutSeed(run.spec.name());
+    const std::string name = PointName(run.spec);
     if (groups.count(name) == 0) order.push_back(name);
     groups[name].push_back(&run);
   }
   std::vector<Point> points;
   for (const std::string& name : order) {
     const std::vector<const RunRecord*>& members = groups[name];
+    const RunRecord& first = *members.front();
     Point p;
     p.name = name;
-    std::vector<std::string> parts = absl::StrSplit(name, '/');
-    p.labels.assign(parts.begin() + 1, parts.end());
-    const RunRecord& first = *members.front();
+    p.sweep = first.spec.sweep().name();
+    p.axes.assign(first.spec.sweep().axis().begin(), first.spec.sweep().axis().end());
+    p.labels.assign(first.spec.sweep().label().begin(), first.spec.sweep().label().end());
     p.model = first.summary.model();
     p.dataset = first.summary.dataset();
     p.params = first.summary.params();
@@ -365,11 +359,12 @@ Table PointsTable(const std::vector<Point>& points) {
 
 using Sweeps = std::vector<std::pair<std::string, std::vector<const Point*>>>;
 
-// The points by sweep (the first part of their names), in order.
+// The points of each sweep, in order; points outside a sweep are left out.
 Sweeps BySweep(const std::vector<Point>& points) {
   Sweeps sweeps;
   for (const Point& p : points) {
-    const std::string sweep = SweepOf(p.name);
+    if (p.sweep.empty()) continue;
+    const std::string& sweep = p.sweep;
     auto it = std::find_if(sweeps.begin(), sweeps.end(),
                            [&](const auto& entry) { return entry.first == sweep; });
     if (it == sweeps.end()) it = sweeps.insert(sweeps.end(), {sweep, {}});
@@ -425,7 +420,8 @@ Table PivotTable(const std::vector<const Point*>& members) {
     if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
     cells[{row, column}] = p;
   }
-  std::vector<std::string> headers = {""};
+  const std::vector<std::string>& axes = members.front()->axes;
+  std::vector<std::string> headers = {row_axis < axes.size() ? axes[row_axis] : ""};
   headers.insert(headers.end(), columns.begin(), columns.end());
   std::vector<Table::Align> align(headers.size(), Table::kRight);
   align[0] = Table::kLeft;
@@ -447,8 +443,8 @@ absl::Status WriteSweep(const std::string& sweep, const std::vector<const Point*
   const bool ensembles = std::all_of(members.begin(), members.end(),
                                      [](const Point* p) { return p->members > 0; });
   const Table table = ensembles ? EnsembleTable(members) : PivotTable(members);
-  RETURN_IF_ERROR(writer.Write(sweep + ".md", table.ToMarkdown()));
-  RETURN_IF_ERROR(writer.Write(sweep + ".csv", table.ToCsv()));
+  RETURN_IF_ERROR(writer.Write(FileStem(sweep) + ".md", table.ToMarkdown()));
+  RETURN_IF_ERROR(writer.Write(FileStem(sweep) + ".csv", table.ToCsv()));
   if (ensembles) return absl::OkStatus();
   RETURN_IF_ERROR(FractionFigure(sweep, members, writer.out, writer.written));
   RETURN_IF_ERROR(ParamsFigure(sweep, members, writer.out, writer.written));

@@ -1,16 +1,18 @@
 // `rwn report`: tables and figures from a folder of run folders.
 //
 // Every finished run under the folder (a run folder with summary.json) is
-// read. Runs whose names differ only in a last "seed-N" part are one point,
-// reported as mean +- std over its seeds. Rows and columns follow the sweep's
-// axis order. Written to the output folder:
+// read. A sweep's runs carry their coordinates (ExperimentSpec.sweep: the
+// sweep, its axes, the point's labels and grid position); the runs of one
+// point that differ only in seed (outside a sweep: runs of one name) are one
+// point, reported as mean +- std over its seeds. Rows and columns follow the
+// sweep's axis order. Written to the output folder:
 //   runs.csv                  one row per run
 //   points.md, points.csv     one row per point
-//   <sweep>.md, <sweep>.csv   per sweep (first part of the names): rows are
-//                             the values of the axis with the most values
-//                             (the last such axis on a tie), columns the
-//                             other labels (the layout of the paper's
-//                             Table 1)
+//   <sweep>.md, <sweep>.csv   per sweep ('/' in its name written as '_'):
+//                             rows are the labels of the axis with the most
+//                             values (the last such axis on a tie), named in
+//                             the corner, columns the other labels (the
+//                             layout of the paper's Table 1)
 //   <sweep>_fraction.png      test accuracy against the fraction of
 //                             parameters learned, one line per model and
 //                             fixed-weight kind (random or zero), with each
@@ -40,15 +42,14 @@ namespace rwn {
 
 struct RunRecord {
   std::string dir;
-  int order = 0;  // position of its point in its sweep's grid (sweep_points.txt), if known
   ExperimentSpec spec;
   RunSummary summary;
 };
 
 // The finished runs below `root` (not the runs inside a run folder, such as
-// an ensemble's members), in sweep grid order where a sweep_points.txt
-// (written by `rwn sweep`) gives it, else by name; unfinished ones are
-// counted in `unfinished` if given.
+// an ensemble's members): sweeps' runs by sweep and grid position, then the
+// others by name, each point's runs by seed. Unfinished ones are counted in
+// `unfinished` if given.
 absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished = nullptr);
 
 struct Stat {
@@ -60,8 +61,10 @@ Stat Summarize(const std::vector<double>& values);
 std::string FormatPercent(const Stat& stat);
 
 struct Point {
-  std::string name;                 // the runs' name without "/seed-N"
-  std::vector<std::string> labels;  // name parts after the first
+  std::string name;                 // the sweep and labels joined by '/', or the runs' name
+  std::string sweep;                // "" outside a sweep
+  std::vector<std::string> axes;    // the sweep's axis names
+  std::vector<std::string> labels;  // the point's label on each axis
   std::string model, dataset;
   int64_t params = 0, learned = 0;
   Stat final_top1, best_top1;

@@ -6,10 +6,11 @@
 
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/files.h"
 #include "core/text_proto.h"
-#include "experiments/sweep.h"
 #include "core/testing.h"
 
 namespace rwn {
@@ -24,27 +25,35 @@ class ReportTest : public ::testing::Test {
     root_ = TestDir("report");
   }
 
-  // A finished run folder named `name` with seed `seed`.
+  // A finished run folder of sweep point `name` ("<sweep>/<label>/...", with
+  // a last "/seed-N" when the sweep lists seeds) on the axes `axes_`, at
+  // grid position `point`, with seed `seed`.
   void AddRun(const std::string& name, int seed, const std::string& model, int learned,
               double final_top1, double best_top1, const std::string& learn = "",
-              const std::string& extra_summary = "", const fs::path& under = "runs") {
+              const std::string& extra_summary = "", const fs::path& under = "runs",
+              int point = 0) {
     const fs::path dir = root_ / under / name / absl::StrCat("run", seed);
     fs::create_directories(dir);
+    std::vector<std::string> parts = absl::StrSplit(name, '/');
+    if (absl::StartsWith(parts.back(), "seed-")) parts.pop_back();
+    std::string sweep = absl::StrCat("sweep { name: \"", parts[0], "\" point: ", point);
+    for (size_t i = 1; i < parts.size(); ++i) {
+      absl::StrAppend(&sweep, " axis: \"", axes_[i - 1], "\" label: \"", parts[i], "\"");
+    }
     ASSERT_OK(WriteFileAtomically(
-                    (dir / "spec.pbtxt").string(),
-                    absl::StrCat("name: \"", name, "\" seed: ", seed, " ", learn))
-                    );
+        (dir / "spec.pbtxt").string(),
+        absl::StrCat("name: \"", name, "\" seed: ", seed, " ", learn, " ", sweep, " }")));
     ASSERT_OK(WriteFileAtomically(
-                    (dir / "summary.json").string(),
-                    absl::StrCat("{\"name\":\"", name, "\",\"model\":\"", model,
-                                 "\",\"dataset\":\"Fashion-MNIST\",\"params\":1000,"
-                                 "\"learned_params\":",
-                                 learned, ",\"final_test_top1\":", final_top1,
-                                 ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2",
-                                 extra_summary, "}"))
-                    );
+        (dir / "summary.json").string(),
+        absl::StrCat("{\"name\":\"", name, "\",\"model\":\"", model,
+                     "\",\"dataset\":\"Fashion-MNIST\",\"params\":1000,"
+                     "\"learned_params\":",
+                     learned, ",\"final_test_top1\":", final_top1,
+                     ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2", extra_summary,
+                     "}")));
   }
 
+  std::vector<std::string> axes_ = {"a1", "a2", "a3"};
   fs::path root_;
 };
 
@@ -125,21 +134,20 @@ TEST_F(ReportTest, RowsAreTheAxisWithTheMostValues) {
 
 TEST_F(ReportTest, RowsAndColumnsFollowTheSweepsAxisOrder) {
   // Name order would be block1, bn, conv1, fc; the grid says otherwise.
+  axes_ = {"arch", "group"};
+  int point = 0;
   for (const char* arch : {"wrn", "densenet"}) {
     for (const char* group : {"conv1", "block1", "fc", "bn"}) {
-      AddRun(absl::StrCat("t/", arch, "/", group), 1, arch, 10, 0.5, 0.5);
+      AddRun(absl::StrCat("t/", arch, "/", group), 1, arch, 10, 0.5, 0.5, "", "", "runs",
+             point++);
     }
   }
-  ASSERT_OK(WriteFileAtomically((root_ / "runs/t" / kSweepPointsFile).string(),
-                                  "t/wrn/conv1\nt/wrn/block1\nt/wrn/fc\nt/wrn/bn\n"
-                                  "t/densenet/conv1\nt/densenet/block1\nt/densenet/fc\n"
-                                  "t/densenet/bn\n")
-                  );
   auto runs = ReadRuns((root_ / "runs").string());
   ASSERT_OK(runs);
   ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
   const std::string pivot = *ReadFile((root_ / "report/t.md").string());
-  EXPECT_THAT(pivot, HasSubstr("|        |   wrn | densenet |"));
+  // The corner names the row axis.
+  EXPECT_THAT(pivot, HasSubstr("| group  |   wrn | densenet |"));
   const size_t conv1 = pivot.find("| conv1"), block1 = pivot.find("| block1"),
                fc = pivot.find("| fc"), bn = pivot.find("| bn");
   ASSERT_NE(bn, std::string::npos);

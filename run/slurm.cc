@@ -67,7 +67,7 @@ absl::Status ValidateSlurmOptions(const SlurmOptions& options) {
 
 std::string SlurmScript(const std::vector<SweepPoint>& points, const std::vector<int>& indices,
                         const SlurmOptions& options) {
-  const std::string sweep = points.empty() ? "sweep" : points[0].sweep_name;
+  const std::string sweep = points.empty() ? "sweep" : points[0].spec.sweep().name();
   std::string array = ArrayRanges(indices);
   if (options.max_parallel > 0) absl::StrAppend(&array, "%", options.max_parallel);
   std::string script = absl::StrCat(

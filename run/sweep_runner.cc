@@ -94,17 +94,7 @@ void Finish(const SweepPoint& point, const SweepRunOptions& options, const std::
 }  // namespace
 
 std::string SweepLogDir(const std::vector<SweepPoint>& points, const std::string& out) {
-  return (fs::path(out) / ".sweep" / (points.empty() ? "sweep" : points[0].sweep_name)).string();
-}
-
-absl::Status WriteSweepPoints(const std::vector<SweepPoint>& points, const std::string& out) {
-  if (points.empty()) return absl::OkStatus();
-  const fs::path folder = fs::path(out) / points[0].sweep_name;
-  std::error_code error;
-  fs::create_directories(folder, error);
-  std::string names;
-  for (const SweepPoint& point : points) absl::StrAppend(&names, point.spec.name(), "\n");
-  return WriteFileAtomically((folder / kSweepPointsFile).string(), names);
+  return (fs::path(out) / ".sweep" / (points.empty() ? "sweep" : points[0].spec.sweep().name())).string();
 }
 
 const char* PointStateName(PointStatus::State state) {
@@ -172,7 +162,6 @@ absl::StatusOr<std::vector<PointOutcome>> RunSweep(const std::vector<SweepPoint>
     if (!options.quiet) Report(o, done, total, failed);
   }
   const std::string logs = SweepLogDir(points, options.out);
-  RETURN_IF_ERROR(WriteSweepPoints(points, options.out));
   std::error_code error;
   if (!pending.empty()) fs::create_directories(logs, error);
   if (error) {

@@ -45,9 +45,6 @@ absl::StatusOr<std::vector<PointOutcome>> RunSweep(const std::vector<SweepPoint>
 // The folder of the workers' logs.
 std::string SweepLogDir(const std::vector<SweepPoint>& points, const std::string& out);
 
-// Writes <out>/<sweep>/sweep_points.txt (the grid order, for reports).
-absl::Status WriteSweepPoints(const std::vector<SweepPoint>& points, const std::string& out);
-
 // Where each point of a sweep stands, from its run folder and log, and from
 // a scheduler's view of the points it still holds (`scheduled`: point index
 // -> "pending" or "running", e.g. from squeue).

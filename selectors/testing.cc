@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "absl/strings/str_cat.h"
 #include "core/text_proto.h"
 #include "optim/optimizer.pb.h"
 #include "selectors/plan.h"
@@ -13,18 +12,8 @@
 namespace rwn {
 
 const std::map<std::string, std::string>& SampleSelectorSpecs() {
-  static const auto* specs = [] {
-    auto* samples = new std::map<std::string, std::string>();
-    const SelectorRegistry& registry = SelectorRegistry::Global();
-    for (const std::string& name : registry.Names()) {
-      const std::vector<std::string>& examples = registry.Examples(name);
-      for (size_t i = 0; i < examples.size(); ++i) {
-        const std::string label = i == 0 ? name : absl::StrCat(name, "_", i + 1);
-        (*samples)[label] = absl::StrCat(name, " { ", examples[i], " }");
-      }
-    }
-    return samples;
-  }();
+  static const auto* specs =
+      new std::map<std::string, std::string>(SelectorRegistry::Global().ExampleSpecs());
   return *specs;
 }
 

@@ -97,6 +97,11 @@ TEST(SpecsTest, BadNamesAndSizesAreRefused) {
   spec->set_epochs(0);
   EXPECT_EQ(ValidateSpec(*spec).message(), "epochs = 0; allowed: >= 1");
   spec->set_epochs(1);
+  spec->mutable_sweep()->add_axis("fraction");
+  EXPECT_EQ(ValidateSpec(*spec).message(),
+            "sweep has 1 axes and 0 labels; allowed: one label per axis (sweep expansion "
+            "writes this block)");
+  spec->clear_sweep();
   spec->clear_optimizer();
   EXPECT_EQ(ValidateSpec(*spec).message(), "no optimizer block; a spec needs one");
 }
