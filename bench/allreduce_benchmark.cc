@@ -10,18 +10,18 @@
 // pair up.
 #include <benchmark/benchmark.h>
 #include <sys/wait.h>
-#include <unistd.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
 
-#include "torch_support/runtime.h"
 #include "core/text_proto.h"
-#include "run/launch.h"
 #include "models/model.h"
 #include "models/model.pb.h"
+#include "run/launch.h"
 #include "selectors/plan.h"
+#include "torch_support/runtime.h"
 #include "train/distributed.h"
 
 namespace rwn {
@@ -96,13 +96,15 @@ int main(int argc, char** argv) {
   rwn::InitRuntime(/*threads=*/1);  // one core per rank
   auto connected = rwn::Communicator::Connect(options);
   if (!connected.ok()) {
-    std::fprintf(stderr, "rank %d: %s\n", options.rank, std::string(connected.status().message()).c_str());
+    std::fprintf(stderr, "rank %d: %s\n", options.rank,
+                 std::string(connected.status().message()).c_str());
     return 1;
   }
   rwn::ranks = std::move(*connected);
   for (const rwn::Config& config : rwn::kConfigs) {
-    benchmark::RegisterBenchmark((std::string("AllReduce/wrn-16-4/") + config.name).c_str(),
-                                 [&config](benchmark::State& state) { rwn::AllReduce(state, config); })
+    benchmark::RegisterBenchmark(
+        (std::string("AllReduce/wrn-16-4/") + config.name).c_str(),
+        [&config](benchmark::State& state) { rwn::AllReduce(state, config); })
         ->Iterations(20)
         ->Unit(benchmark::kMillisecond);
   }

@@ -15,11 +15,11 @@
 #include <map>
 #include <string>
 
-#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "datasets/dataset.h"
 #include "run/build.h"
 #include "run/run.h"
+#include "torch_support/runtime.h"
 #include "train/trainer.h"
 
 namespace rwn {
@@ -75,7 +75,8 @@ void ForwardPass(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(Evaluate(*network, *dataset, dataset->train, 500));
-    seconds["forward"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    seconds["forward"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 }
 
@@ -85,24 +86,34 @@ void ForwardPass(benchmark::State& state) {
 int main(int argc, char** argv) {
   rwn::InitRuntime(/*threads=*/0);
   benchmark::RegisterBenchmark("forward_pass/train_set", rwn::ForwardPass)
-      ->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
-  benchmark::RegisterBenchmark("fc_only_run/10_epochs_cached", [](benchmark::State& state) {
-    rwn::Run(state, "cached", rwn::Spec());
-  })->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
-  benchmark::RegisterBenchmark("fc_only_run/1_epoch_uncached", [](benchmark::State& state) {
-    rwn::ExperimentSpec spec = rwn::Spec();
-    spec.set_cache_frozen_prefix(false);
-    spec.set_epochs(1);
-    rwn::Run(state, "uncached", spec);
-  })->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+      ->Iterations(1)
+      ->Unit(benchmark::kSecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark(
+      "fc_only_run/10_epochs_cached",
+      [](benchmark::State& state) { rwn::Run(state, "cached", rwn::Spec()); })
+      ->Iterations(1)
+      ->Unit(benchmark::kSecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("fc_only_run/1_epoch_uncached",
+                               [](benchmark::State& state) {
+                                 rwn::ExperimentSpec spec = rwn::Spec();
+                                 spec.set_cache_frozen_prefix(false);
+                                 spec.set_epochs(1);
+                                 rwn::Run(state, "uncached", spec);
+                               })
+      ->Iterations(1)
+      ->Unit(benchmark::kSecond)
+      ->UseRealTime();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   if (rwn::seconds.count("forward") && rwn::seconds.count("cached")) {
-    std::printf("10-epoch fc-only run, cached prefix: %.1f s = %.2f forward passes over the "
-                "training set (%.1f s each)\n",
-                rwn::seconds["cached"], rwn::seconds["cached"] / rwn::seconds["forward"],
-                rwn::seconds["forward"]);
+    std::printf(
+        "10-epoch fc-only run, cached prefix: %.1f s = %.2f forward passes over the "
+        "training set (%.1f s each)\n",
+        rwn::seconds["cached"], rwn::seconds["cached"] / rwn::seconds["forward"],
+        rwn::seconds["forward"]);
   }
   if (rwn::seconds.count("forward") && rwn::seconds.count("uncached")) {
     std::printf("1 epoch without the cache: %.1f s = %.2f forward passes\n",

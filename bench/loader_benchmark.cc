@@ -8,9 +8,9 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include "torch_support/runtime.h"
 #include "datasets/loader.h"
 #include "datasets/prefetcher.h"
+#include "torch_support/runtime.h"
 
 namespace rwn {
 namespace {
@@ -24,8 +24,8 @@ Split CifarShaped() {
 void Load(benchmark::State& state, bool augment, bool prefetch) {
   static const Split split = CifarShaped();
   const int64_t batch_size = state.range(0);
-  BatchLoader loader(split, {0.49, 0.48, 0.45}, {0.25, 0.24, 0.26}, batch_size, /*shuffle=*/true,
-                     1, augment ? Augmentation{4, true} : Augmentation());
+  BatchLoader loader(split, {0.49, 0.48, 0.45}, {0.25, 0.24, 0.26}, batch_size, /*shuffle=*/true, 1,
+                     augment ? Augmentation{4, true} : Augmentation());
   Prefetcher prefetcher(&loader);
   int64_t epoch = 0, images = 0;
   Batch batch;
@@ -52,10 +52,13 @@ int main(int argc, char** argv) {
        {std::tuple<const char*, bool, bool>{"load/plain", false, false},
         {"load/crop_flip", true, false},
         {"load/crop_flip_prefetched", true, true}}) {
-    benchmark::RegisterBenchmark(name, [augment = augment, prefetch = prefetch](
-                                           benchmark::State& state) {
-      rwn::Load(state, augment, prefetch);
-    })->Arg(128)->Unit(benchmark::kMicrosecond)->UseRealTime();
+    benchmark::RegisterBenchmark(name,
+                                 [augment = augment, prefetch = prefetch](benchmark::State& state) {
+                                   rwn::Load(state, augment, prefetch);
+                                 })
+        ->Arg(128)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

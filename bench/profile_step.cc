@@ -67,8 +67,8 @@ void Profile(const std::string& model, const std::string& text, const StepConfig
               static_cast<long long>(batch), total / steps / 1000);
   std::printf("| operator | ms per step | share |\n|---|---:|---:|\n");
   for (size_t i = 0; i < std::min<size_t>(12, sorted.size()); ++i) {
-    std::printf("| %s | %.1f | %.0f%% |\n", sorted[i].second.c_str(), sorted[i].first / steps / 1000,
-                100 * sorted[i].first / total);
+    std::printf("| %s | %.1f | %.0f%% |\n", sorted[i].second.c_str(),
+                sorted[i].first / steps / 1000, 100 * sorted[i].first / total);
   }
 }
 
@@ -87,7 +87,9 @@ int main(int argc, char** argv) {
     if (name == model) text = spec;
   }
   if (text.empty()) {
-    std::fprintf(stderr, "profile_step: unknown model %s; allowed: ResNet-20, WRN-16-4, DenseNet-BC-40-12\n", argv[1]);
+    std::fprintf(
+        stderr, "profile_step: unknown model %s; allowed: ResNet-20, WRN-16-4, DenseNet-BC-40-12\n",
+        argv[1]);
     return 2;
   }
   for (int i = 3; i < argc; ++i) {

@@ -55,7 +55,8 @@ struct Results {
     std::string out;
     for (const auto& [batch, by_model] : rates) {
       absl::StrAppend(&out, "\n### Batch ", batch, "\n\n",
-                      "| model | configuration | img/s | step cost in forward passes | speed-up over all learned |\n"
+                      "| model | configuration | img/s | step cost in forward passes | speed-up "
+                      "over all learned |\n"
                       "|---|---|---:|---:|---:|\n");
       for (const auto& [model, text] : StepModels()) {
         auto found = by_model.find(model);
@@ -67,12 +68,12 @@ struct Results {
           auto ratio = [&](const char* other, bool inverse) -> std::string {
             auto it = by_config.find(other);
             if (it == by_config.end()) return "–";
-            return absl::StrFormat("%.2f", inverse ? it->second / rate->second
-                                                   : rate->second / it->second);
+            return absl::StrFormat("%.2f",
+                                   inverse ? it->second / rate->second : rate->second / it->second);
           };
           absl::StrAppend(&out, "| ", model, " | ", config.name, " | ",
-                          absl::StrFormat("%.0f", rate->second), " | ",
-                          ratio("forward_only", true), " | ", ratio("all_learned", false), " |\n");
+                          absl::StrFormat("%.0f", rate->second), " | ", ratio("forward_only", true),
+                          " | ", ratio("all_learned", false), " |\n");
         }
       }
     }
@@ -94,7 +95,8 @@ class RecordingReporter : public benchmark::ConsoleReporter {
       if (rate == run.counters.end()) continue;
       results.Add(run.benchmark_name(), rate->second.value);
       if (!path_.empty()) {
-        std::ofstream(path_, std::ios::app) << run.benchmark_name() << " " << rate->second.value << "\n";
+        std::ofstream(path_, std::ios::app)
+            << run.benchmark_name() << " " << rate->second.value << "\n";
       }
     }
   }
@@ -133,9 +135,13 @@ int main(int argc, char** argv) {
       const std::string spec = text;
       const std::string name = std::string("train_step/") + model + "/" + config.name;
       for (int batch : {64, 128}) names.push_back(absl::StrCat(name, "/", batch, "/real_time"));
-      benchmark::RegisterBenchmark(name.c_str(), [spec, config](benchmark::State& state) {
-        rwn::Measure(state, spec, config);
-      })->Arg(64)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
+      benchmark::RegisterBenchmark(
+          name.c_str(),
+          [spec, config](benchmark::State& state) { rwn::Measure(state, spec, config); })
+          ->Arg(64)
+          ->Arg(128)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
     }
   }
   if (isolate) {
@@ -145,15 +151,14 @@ int main(int argc, char** argv) {
     const std::string filter = rwn::TakeFlag(&argc, argv, "benchmark_filter");
     std::string passed;
     for (int i = 1; i < argc; ++i) absl::StrAppend(&passed, " '", argv[i], "'");
-    const std::string results = markdown.empty() ? "/tmp/rwn-train-step.results"
-                                                 : markdown + ".results";
+    const std::string results =
+        markdown.empty() ? "/tmp/rwn-train-step.results" : markdown + ".results";
     std::remove(results.c_str());
     for (const std::string& name : names) {
       if (!filter.empty() && !std::regex_search(name, std::regex(filter))) continue;
       const std::string command =
           absl::StrCat("'", std::filesystem::read_symlink("/proc/self/exe").string(),
-                       "' '--benchmark_filter=^", name, "$' '--result_file=",
-                       results, "'", passed);
+                       "' '--benchmark_filter=^", name, "$' '--result_file=", results, "'", passed);
       if (std::system(command.c_str()) != 0) return 1;
     }
     rwn::Results all;

@@ -3,9 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "cli/shared_flags.h"
-#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "reports/count.h"
+#include "torch_support/runtime.h"
 
 DEFINE_string(model, "", "a ModelSpec in text format, e.g. 'wide_resnet { depth: 28 }'");
 DEFINE_string(input, "", "input shape CxHxW, e.g. 3x32x32 (default: the spec's dataset)");

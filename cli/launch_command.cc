@@ -4,8 +4,8 @@
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "cli/shared_flags.h"
-#include "torch_support/runtime.h"
 #include "run/launch.h"
+#include "torch_support/runtime.h"
 
 DEFINE_int32(nproc, 0, "number of local ranks");
 
@@ -20,9 +20,9 @@ int Launch(const std::vector<std::string>& forwarded) {
   if (self.empty()) return Fail(absl::InternalError("cannot find this program (/proc/self/exe)"));
   options.argv = {self};
   options.argv.insert(options.argv.end(), forwarded.begin(), forwarded.end());
-  const bool has_threads = std::any_of(forwarded.begin(), forwarded.end(), [](const std::string& a) {
-    return a.rfind("--threads", 0) == 0;
-  });
+  const bool has_threads =
+      std::any_of(forwarded.begin(), forwarded.end(),
+                  [](const std::string& a) { return a.rfind("--threads", 0) == 0; });
   if (!has_threads && FLAGS_nproc > 0) {
     // The ranks share the cores.
     options.argv.push_back(absl::StrCat("--threads=", std::max(1, AvailableCores() / FLAGS_nproc)));
@@ -34,13 +34,12 @@ int Launch(const std::vector<std::string>& forwarded) {
 
 }  // namespace
 
-const Command kLaunch{
-    "launch",
-    "  rwn launch --nproc=N [--master_port=P] -- train --spec=F.pbtxt ...\n"
-    "      runs N local ranks of the command, output prefixed by rank; the\n"
-    "      first rank to fail stops the others and gives the exit code.\n",
-    __FILE__,
-    {"master_port"},
-    Launch};
+const Command kLaunch{"launch",
+                      "  rwn launch --nproc=N [--master_port=P] -- train --spec=F.pbtxt ...\n"
+                      "      runs N local ranks of the command, output prefixed by rank; the\n"
+                      "      first rank to fail stops the others and gives the exit code.\n",
+                      __FILE__,
+                      {"master_port"},
+                      Launch};
 
 }  // namespace rwn::cli

@@ -30,11 +30,12 @@ int PrintOutcome(const absl::StatusOr<RunOutcome>& outcome) {
     PrintEnsemble(*outcome);
     return 0;
   }
-  std::printf("%s %s: test top-1 %.2f%% (best %.2f%% at epoch %d), learned %d of %d "
-              "parameters, %.0fs\n%s\n",
-              s.name().c_str(), outcome->already_finished ? "already finished" : "finished",
-              100 * s.final_test_top1(), 100 * s.best_test_top1(), s.best_epoch(),
-              s.learned_params(), s.params(), s.wall_seconds(), outcome->dir.c_str());
+  std::printf(
+      "%s %s: test top-1 %.2f%% (best %.2f%% at epoch %d), learned %d of %d "
+      "parameters, %.0fs\n%s\n",
+      s.name().c_str(), outcome->already_finished ? "already finished" : "finished",
+      100 * s.final_test_top1(), 100 * s.best_test_top1(), s.best_epoch(), s.learned_params(),
+      s.params(), s.wall_seconds(), outcome->dir.c_str());
   return 0;
 }
 

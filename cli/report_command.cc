@@ -28,13 +28,12 @@ int Report(const std::vector<std::string>&) {
 
 }  // namespace
 
-const Command kReport{
-    "report",
-    "  rwn report --runs=DIR --out=DIR\n"
-    "      tables (Markdown, CSV; mean +- std over seeds) and PNG figures of\n"
-    "      the finished runs under --runs.\n",
-    __FILE__,
-    {"runs", "out"},
-    Report};
+const Command kReport{"report",
+                      "  rwn report --runs=DIR --out=DIR\n"
+                      "      tables (Markdown, CSV; mean +- std over seeds) and PNG figures of\n"
+                      "      the finished runs under --runs.\n",
+                      __FILE__,
+                      {"runs", "out"},
+                      Report};
 
 }  // namespace rwn::cli

@@ -87,7 +87,8 @@ absl::Status CheckFlags(const Command& command, const std::vector<std::string>& 
     if (ok) continue;
     const Command* owner = Owner(name);
     const std::string whose =
-        owner != nullptr ? absl::StrCat("--", name, " is a flag of `rwn ", owner->name, "`, not of `rwn ", command.name, "`")
+        owner != nullptr ? absl::StrCat("--", name, " is a flag of `rwn ", owner->name,
+                                        "`, not of `rwn ", command.name, "`")
                          : absl::StrCat("unknown flag --", name, " for `rwn ", command.name, "`");
     return absl::InvalidArgumentError(
         absl::StrCat(whose, "; allowed: ", absl::StrJoin(allowed, ", "), " (and --help)"));
@@ -123,8 +124,8 @@ int Main(int argc, char** argv) {
   if (command == nullptr) {
     std::vector<std::string> names;
     for (const Command* c : Commands()) names.push_back(c->name);
-    return Fail(absl::InvalidArgumentError(absl::StrCat("unknown command '", args[0],
-                                                        "'; allowed: ", absl::StrJoin(names, ", "))));
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("unknown command '", args[0], "'; allowed: ", absl::StrJoin(names, ", "))));
   }
   for (const std::string& arg : args) {
     if (arg != "--help" && arg != "-h" && arg != "-help") continue;
@@ -134,9 +135,9 @@ int Main(int argc, char** argv) {
   if (absl::Status known = CheckFlags(*command, args); !known.ok()) return Fail(known);
   gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
   if (argc != 2) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "unexpected argument '", argv[2], "' after `rwn ", command->name,
-        "`; flags are --name=value, and a launched command follows '--'")));
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", argv[2], "' after `rwn ", command->name,
+                     "`; flags are --name=value, and a launched command follows '--'")));
   }
   return command->run(forwarded);
 }

@@ -8,12 +8,12 @@
 #include "cli/command.h"
 #include "cli/outcome.h"
 #include "cli/shared_flags.h"
-#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "experiments/sweep.h"
 #include "run/run.h"
 #include "run/slurm.h"
 #include "run/sweep_runner.h"
+#include "torch_support/runtime.h"
 
 DEFINE_int32(workers, 1, "points run at once, each in its own process");
 DEFINE_int32(point, -1, "run only this point (0-based), in this process");
@@ -34,9 +34,9 @@ namespace fs = std::filesystem;
 int RunPoint(const std::vector<SweepPoint>& points) {
   const int total = static_cast<int>(points.size());
   if (FLAGS_point < 0 || FLAGS_point >= total) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat("--point=", FLAGS_point,
-                                                        "; allowed: 0 to ", total - 1,
-                                                        " (the sweep has ", total, " points)")));
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("--point=", FLAGS_point, "; allowed: 0 to ",
+                                                total - 1, " (the sweep has ", total, " points)")));
   }
   RunOptions options;
   options.out = FLAGS_out;
@@ -52,8 +52,8 @@ int PrintStatus(const std::vector<SweepPoint>& points) {
   for (const PointStatus& s : SweepStatus(points, FLAGS_out, SlurmQueue(points, FLAGS_out))) {
     const char* state = PointStateName(s.state);
     ++counts[state];
-    std::printf("%4d  %-11s %s%s%s\n", s.index, state, s.name.c_str(),
-                s.detail.empty() ? "" : ": ", s.detail.c_str());
+    std::printf("%4d  %-11s %s%s%s\n", s.index, state, s.name.c_str(), s.detail.empty() ? "" : ": ",
+                s.detail.c_str());
   }
   std::vector<std::string> parts;
   for (const char* state : {"finished", "running", "pending", "failed", "not started"}) {
@@ -65,10 +65,13 @@ int PrintStatus(const std::vector<SweepPoint>& points) {
 
 // --backend=slurm: the unfinished points as a job array (or its script).
 int RunOnSlurm(const std::vector<SweepPoint>& points) {
-  SlurmOptions options{Self(),           fs::absolute(FLAGS_spec).string(),
+  SlurmOptions options{Self(),
+                       fs::absolute(FLAGS_spec).string(),
                        fs::absolute(FLAGS_out).lexically_normal().string(),
-                       FLAGS_max_parallel, FLAGS_partition,
-                       FLAGS_time,         FLAGS_cpus_per_task};
+                       FLAGS_max_parallel,
+                       FLAGS_partition,
+                       FLAGS_time,
+                       FLAGS_cpus_per_task};
   if (absl::Status valid = ValidateSlurmOptions(options); !valid.ok()) return Fail(valid);
   std::vector<int> pending;
   for (const PointStatus& s : SweepStatus(points, options.out, {})) {
@@ -84,19 +87,19 @@ int RunOnSlurm(const std::vector<SweepPoint>& points) {
   }
   absl::StatusOr<std::string> job = SubmitSlurm(points, pending, options);
   if (!job.ok()) return Fail(job.status());
-  std::printf("submitted Slurm job %s: %zu of %zu points as array tasks (logs in %s)\n"
-              "follow it with: rwn sweep --spec=%s --out=%s --status\n",
-              job->c_str(), pending.size(), points.size(),
-              SweepLogDir(points, options.out).c_str(), options.spec_path.c_str(),
-              options.out.c_str());
+  std::printf(
+      "submitted Slurm job %s: %zu of %zu points as array tasks (logs in %s)\n"
+      "follow it with: rwn sweep --spec=%s --out=%s --status\n",
+      job->c_str(), pending.size(), points.size(), SweepLogDir(points, options.out).c_str(),
+      options.spec_path.c_str(), options.out.c_str());
   return 0;
 }
 
 // --backend=local: the points in worker processes that share the cores.
 int RunHere(const std::vector<SweepPoint>& points) {
   if (FLAGS_workers < 1) {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--workers=", FLAGS_workers, "; allowed: >= 1")));
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("--workers=", FLAGS_workers, "; allowed: >= 1")));
   }
   SweepRunOptions options;
   options.spec_path = FLAGS_spec;
@@ -140,19 +143,18 @@ int Sweep(const std::vector<std::string>&) {
 
 }  // namespace
 
-const Command kSweep{
-    "sweep",
-    "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
-    "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
-    "      processes that share the cores; finished points are skipped,\n"
-    "      unfinished ones resume, a failing point does not stop the others.\n"
-    "      --point=K runs point K alone in this process. --backend=slurm\n"
-    "      submits the unfinished points as a Slurm job array instead\n"
-    "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
-    "      --cpus_per_task); --status lists finished, running, pending and\n"
-    "      failed points.\n",
-    __FILE__,
-    {"spec", "out", "threads", "quiet", "checkpoint_every"},
-    Sweep};
+const Command kSweep{"sweep",
+                     "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
+                     "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
+                     "      processes that share the cores; finished points are skipped,\n"
+                     "      unfinished ones resume, a failing point does not stop the others.\n"
+                     "      --point=K runs point K alone in this process. --backend=slurm\n"
+                     "      submits the unfinished points as a Slurm job array instead\n"
+                     "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
+                     "      --cpus_per_task); --status lists finished, running, pending and\n"
+                     "      failed points.\n",
+                     __FILE__,
+                     {"spec", "out", "threads", "quiet", "checkpoint_every"},
+                     Sweep};
 
 }  // namespace rwn::cli

@@ -7,8 +7,8 @@
 #include "cli/command.h"
 #include "cli/outcome.h"
 #include "cli/shared_flags.h"
-#include "torch_support/runtime.h"
 #include "run/run.h"
+#include "torch_support/runtime.h"
 #include "train/device.h"
 #include "train/distributed.h"
 
@@ -61,18 +61,17 @@ int Train(const std::vector<std::string>&) {
 
 }  // namespace
 
-const Command kTrain{
-    "train",
-    "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
-    "            [--checkpoint_every=1] [--restart] [--device=cpu]\n"
-    "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
-    "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
-    "      resumes an unfinished run from its checkpoint and does not rerun a\n"
-    "      finished one; --restart starts afresh. With WORLD_SIZE > 1 (or\n"
-    "      --world_size, --rank, --master_addr, --master_port) it is one rank of\n"
-    "      data-parallel training over torch's c10d Gloo.\n",
-    __FILE__,
-    {"spec", "out", "threads", "quiet", "checkpoint_every", "master_port"},
-    Train};
+const Command kTrain{"train",
+                     "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
+                     "            [--checkpoint_every=1] [--restart] [--device=cpu]\n"
+                     "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
+                     "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
+                     "      resumes an unfinished run from its checkpoint and does not rerun a\n"
+                     "      finished one; --restart starts afresh. With WORLD_SIZE > 1 (or\n"
+                     "      --world_size, --rank, --master_addr, --master_port) it is one rank of\n"
+                     "      data-parallel training over torch's c10d Gloo.\n",
+                     __FILE__,
+                     {"spec", "out", "threads", "quiet", "checkpoint_every", "master_port"},
+                     Train};
 
 }  // namespace rwn::cli

@@ -4,8 +4,8 @@
 #include "cli/command.h"
 #include "cli/shared_flags.h"
 #include "core/files.h"
-#include "torch_support/runtime.h"
 #include "reports/weights.h"
+#include "torch_support/runtime.h"
 
 DEFINE_string(run, "", "a run folder");
 
@@ -47,14 +47,13 @@ int Weights(const std::vector<std::string>&) {
 
 }  // namespace
 
-const Command kWeights{
-    "weights",
-    "  rwn weights --run=DIR | --runs=DIR --out=DIR\n"
-    "      per conv layer of a trained run: learned and fixed weights, their\n"
-    "      mean |w| and variance (also written to DIR/weights.csv); with\n"
-    "      --runs, every finished run and the paper's Figure 6 (weights.png).\n",
-    __FILE__,
-    {"runs", "out", "threads"},
-    Weights};
+const Command kWeights{"weights",
+                       "  rwn weights --run=DIR | --runs=DIR --out=DIR\n"
+                       "      per conv layer of a trained run: learned and fixed weights, their\n"
+                       "      mean |w| and variance (also written to DIR/weights.csv); with\n"
+                       "      --runs, every finished run and the paper's Figure 6 (weights.png).\n",
+                       __FILE__,
+                       {"runs", "out", "threads"},
+                       Weights};
 
 }  // namespace rwn::cli

@@ -17,9 +17,9 @@ namespace rwn {
 namespace {
 
 absl::Status ErrnoError(absl::string_view what, const std::string& path) {
-  return absl::Status(errno == ENOENT ? absl::StatusCode::kNotFound
-                                      : absl::StatusCode::kFailedPrecondition,
-                      absl::StrCat(path, ": cannot ", what, ": ", std::strerror(errno)));
+  return absl::Status(
+      errno == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kFailedPrecondition,
+      absl::StrCat(path, ": cannot ", what, ": ", std::strerror(errno)));
 }
 
 absl::Status WriteAll(int fd, absl::string_view content, const std::string& path) {

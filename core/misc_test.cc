@@ -53,8 +53,7 @@ TEST(FilesTest, AtomicWriteReplacesAndAppendAppends) {
   EXPECT_EQ(*ReadFile(path), "two");
   ASSERT_OK(AppendLine(path, "x"));
   EXPECT_EQ(*ReadFile(path), "twox\n");
-  EXPECT_EQ(WriteFileAtomically("/nonexistent-dir/f", "x").code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(WriteFileAtomically("/nonexistent-dir/f", "x").code(), absl::StatusCode::kNotFound);
 }
 
 TEST(FilesTest, FingerprintIsFnv1a) {

@@ -13,8 +13,8 @@
 namespace rwn {
 
 struct ChosenPlugin {
-  std::string name;                         // the oneof field's name
-  const google::protobuf::Message* spec;    // the field's message, owned by the holder
+  std::string name;                       // the oneof field's name
+  const google::protobuf::Message* spec;  // the field's message, owned by the holder
 };
 
 // The field set in `holder`'s single oneof. InvalidArgument naming every field

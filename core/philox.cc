@@ -57,13 +57,11 @@ RandomStream::RandomStream(uint64_t seed, uint32_t stream)
     : key_{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}, stream_(stream) {}
 
 std::array<uint32_t, 4> RandomStream::Block(uint64_t index, uint32_t attempt) const {
-  return Philox4x32({static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32), stream_,
-                     attempt},
-                    key_);
+  return Philox4x32(
+      {static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32), stream_, attempt}, key_);
 }
 
-void RandomStream::Uniform(int64_t begin, int64_t end, double low, double high,
-                           float* out) const {
+void RandomStream::Uniform(int64_t begin, int64_t end, double low, double high, float* out) const {
   // Four indices share a block: index i uses word i % 4 of block i / 4, and
   // its top 24 bits, a float's precision.
   std::array<uint32_t, 4> block{};
@@ -78,8 +76,7 @@ void RandomStream::Uniform(int64_t begin, int64_t end, double low, double high,
   }
 }
 
-void RandomStream::Normal(int64_t begin, int64_t end, double mean, double std,
-                          float* out) const {
+void RandomStream::Normal(int64_t begin, int64_t end, double mean, double std, float* out) const {
   for (int64_t i = begin; i < end; ++i) {
     for (uint32_t attempt = 1;; ++attempt) {
       const std::array<uint32_t, 4> w = Block(static_cast<uint64_t>(i), attempt);

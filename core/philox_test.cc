@@ -22,10 +22,11 @@ TEST(PhiloxTest, KnownAnswers) {
 }
 
 TEST(PhiloxTest, PortableLogMatchesLibm) {
-  for (double x : {1e-300, 1e-17, 1e-5, 0.1, 0.25, 0.5, 0.7071, 0.75, 0.999999, 1.0, 1.5, 2.0,
-                   3.0, 1e10, 4e300, std::numeric_limits<double>::denorm_min()}) {
+  for (double x : {1e-300, 1e-17, 1e-5, 0.1, 0.25, 0.5, 0.7071, 0.75, 0.999999, 1.0, 1.5, 2.0, 3.0,
+                   1e10, 4e300, std::numeric_limits<double>::denorm_min()}) {
     const double want = std::log(x);
-    EXPECT_NEAR(PortableLog(x), want, 2 * std::abs(want) * std::numeric_limits<double>::epsilon() + 1e-300)
+    EXPECT_NEAR(PortableLog(x), want,
+                2 * std::abs(want) * std::numeric_limits<double>::epsilon() + 1e-300)
         << x;
   }
   EXPECT_EQ(PortableLog(1.0), 0.0);
@@ -65,8 +66,8 @@ TEST(PhiloxTest, NormalHasTheAskedMeanAndSpread) {
     sq += (v - 0.5) * (v - 0.5);
     beyond_two_sigma += std::abs(v - 0.5) > 4.0;
   }
-  EXPECT_NEAR(sum / kN, 0.5, 0.02);                  // standard error 0.0045
-  EXPECT_NEAR(std::sqrt(sq / kN), 2.0, 0.02);        // standard error 0.0032
+  EXPECT_NEAR(sum / kN, 0.5, 0.02);            // standard error 0.0045
+  EXPECT_NEAR(std::sqrt(sq / kN), 2.0, 0.02);  // standard error 0.0032
   EXPECT_NEAR(beyond_two_sigma / double(kN), 0.0455, 0.003);
 }
 

@@ -44,8 +44,8 @@ class Registry {
  public:
   using ProductType = Product;
   using ContextType = Context;
-  using Factory = std::function<absl::StatusOr<Product>(
-      const google::protobuf::Message& spec, const Context& context)>;
+  using Factory = std::function<absl::StatusOr<Product>(const google::protobuf::Message& spec,
+                                                        const Context& context)>;
 
   // The process-wide registry of this kind; never destroyed, so plugins may
   // register from static initializers in any order.
@@ -56,8 +56,7 @@ class Registry {
 
   // Adds `factory` under `name`. Dies when `name` is taken: two plugins with
   // one name is a build mistake that must not reach a run.
-  bool Register(const std::string& name, Factory factory,
-                std::vector<std::string> examples = {}) {
+  bool Register(const std::string& name, Factory factory, std::vector<std::string> examples = {}) {
     if (!factories_.emplace(name, std::move(factory)).second) {
       std::fprintf(stderr, "rwn: plugin '%s' is registered twice\n", name.c_str());
       std::abort();
@@ -94,18 +93,15 @@ class Registry {
     return specs;
   }
 
-  bool Contains(absl::string_view name) const {
-    return factories_.count(std::string(name)) > 0;
-  }
+  bool Contains(absl::string_view name) const { return factories_.count(std::string(name)) > 0; }
 
-  absl::StatusOr<Product> Create(absl::string_view name,
-                                 const google::protobuf::Message& spec,
+  absl::StatusOr<Product> Create(absl::string_view name, const google::protobuf::Message& spec,
                                  const Context& context) const {
     auto it = factories_.find(std::string(name));
     if (it == factories_.end()) {
       return absl::NotFoundError(absl::StrCat(
-          "no plugin named '", name, "'; registered: ",
-          Names().empty() ? "(none)" : absl::StrJoin(Names(), ", ")));
+          "no plugin named '", name,
+          "'; registered: ", Names().empty() ? "(none)" : absl::StrJoin(Names(), ", ")));
     }
     absl::StatusOr<Product> product = it->second(spec, context);
     if (!product.ok()) {
@@ -140,9 +136,9 @@ typename Registry::Factory Adapt(const char* name, Function function) {
                           const typename Registry::ContextType& context)
              -> absl::StatusOr<typename Registry::ProductType> {
     if (message.GetDescriptor() != Spec::descriptor()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("plugin '", name, "' takes a ", Spec::descriptor()->full_name(),
-                       ", got a ", message.GetDescriptor()->full_name()));
+      return absl::InvalidArgumentError(absl::StrCat("plugin '", name, "' takes a ",
+                                                     Spec::descriptor()->full_name(), ", got a ",
+                                                     message.GetDescriptor()->full_name()));
     }
     return function(static_cast<const Spec&>(message), context);
   };
@@ -155,12 +151,9 @@ typename Registry::Factory Adapt(const char* name, Function function) {
 // Context&)) as plugin `name` of `RegistryType`, with examples of its spec
 // (text format strings, optional). One statement at the bottom of the
 // plugin's .cc; its cc_library needs `alwayslink = 1`.
-#define RWN_REGISTER_PLUGIN(RegistryType, name, SpecType, function, ...)  \
-  static const bool rwn_registered_##name [[maybe_unused]] =              \
-      RegistryType::Global().Register(                                    \
-          #name,                                                          \
-          ::rwn::registry_internal::Adapt<SpecType, RegistryType>(#name,  \
-                                                                  function), \
-          std::vector<std::string>{__VA_ARGS__})
+#define RWN_REGISTER_PLUGIN(RegistryType, name, SpecType, function, ...)                      \
+  static const bool rwn_registered_##name [[maybe_unused]] = RegistryType::Global().Register( \
+      #name, ::rwn::registry_internal::Adapt<SpecType, RegistryType>(#name, function),        \
+      std::vector<std::string>{__VA_ARGS__})
 
 #endif  // RWN_CORE_REGISTRY_H_

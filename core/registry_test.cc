@@ -72,11 +72,10 @@ TEST(RegistryTest, NamesAreSorted) {
 }
 
 TEST(RegistryDeathTest, DuplicateRegistrationDies) {
-  EXPECT_DEATH(ColorRegistry::Global().Register(
-                   "red", [](const google::protobuf::Message&, const int&) {
-                     return absl::StatusOr<int>(0);
-                   }),
-               "plugin 'red' is registered twice");
+  EXPECT_DEATH(
+      ColorRegistry::Global().Register("red", [](const google::protobuf::Message&,
+                                                 const int&) { return absl::StatusOr<int>(0); }),
+      "plugin 'red' is registered twice");
 }
 
 }  // namespace

@@ -14,10 +14,10 @@
 #define RWN_STATUS_CONCAT(a, b) RWN_STATUS_CONCAT_INNER(a, b)
 
 // Returns the status of `expr` from the calling function when it is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status rwn_status_ = (expr);               \
-    if (!rwn_status_.ok()) return rwn_status_;         \
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::absl::Status rwn_status_ = (expr);       \
+    if (!rwn_status_.ok()) return rwn_status_; \
   } while (0)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); returns its status when not OK,
@@ -25,8 +25,8 @@
 #define ASSIGN_OR_RETURN(lhs, rexpr) \
   RWN_ASSIGN_OR_RETURN_IMPL(RWN_STATUS_CONCAT(rwn_statusor_, __LINE__), lhs, rexpr)
 
-#define RWN_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                              \
+#define RWN_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr)    \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

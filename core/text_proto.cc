@@ -34,8 +34,8 @@ class Collector : public google::protobuf::io::ErrorCollector {
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
     // protobuf counts lines and columns from 0.
-    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ",
-                                   message, AllowedFieldsHint(message)));
+    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message,
+                                   AllowedFieldsHint(message)));
   }
   void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
 
@@ -56,14 +56,13 @@ absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
   parser.RecordErrorsTo(&collector);
   if (parser.ParseFromString(std::string(text), message)) return absl::OkStatus();
   if (collector.errors().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": not a valid ",
-                                                   message->GetDescriptor()->name()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": not a valid ", message->GetDescriptor()->name()));
   }
   return absl::InvalidArgumentError(absl::StrJoin(collector.errors(), "\n"));
 }
 
-absl::Status ParseTextProtoFileInto(const std::string& path,
-                                    google::protobuf::Message* message) {
+absl::Status ParseTextProtoFileInto(const std::string& path, google::protobuf::Message* message) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
   return ParseTextProto(*text, path, message);

@@ -20,8 +20,7 @@ absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
                             google::protobuf::Message* message);
 
 // Reads and parses `path`; NotFound when the file cannot be read.
-absl::Status ParseTextProtoFileInto(const std::string& path,
-                                    google::protobuf::Message* message);
+absl::Status ParseTextProtoFileInto(const std::string& path, google::protobuf::Message* message);
 
 template <class T>
 absl::StatusOr<T> ParseTextProtoFile(const std::string& path) {

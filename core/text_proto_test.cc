@@ -16,9 +16,7 @@ using ::testing::HasSubstr;
 
 TEST(TextProtoTest, ParsesValidText) {
   testing::OuterSpec spec;
-  ASSERT_OK(ParseTextProto("name: \"x\" color { red { size: 3 } } values: [1, 2]", "s",
-                             &spec)
-                  );
+  ASSERT_OK(ParseTextProto("name: \"x\" color { red { size: 3 } } values: [1, 2]", "s", &spec));
   EXPECT_EQ(spec.name(), "x");
   EXPECT_EQ(spec.color().red().size(), 3);
   EXPECT_EQ(spec.values_size(), 2);
@@ -26,7 +24,8 @@ TEST(TextProtoTest, ParsesValidText) {
 
 TEST(TextProtoTest, SyntaxErrorHasLineAndColumn) {
   testing::OuterSpec spec;
-  absl::Status status = ParseTextProto("name: \"x\"\ncolor {\n  red { size: }\n}\n", "a.pbtxt", &spec);
+  absl::Status status =
+      ParseTextProto("name: \"x\"\ncolor {\n  red { size: }\n}\n", "a.pbtxt", &spec);
   ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("a.pbtxt:3:15: Expected integer"));
 }

@@ -27,9 +27,9 @@ absl::StatusOr<std::shared_ptr<const Dataset>> CreateCifar100(const Cifar100Spec
   dataset->num_classes = format.num_classes;
   ASSIGN_OR_RETURN(dataset->train, ReadCifarFiles({spec.dir() + "/train.bin"}, format));
   ASSIGN_OR_RETURN(dataset->test, ReadCifarFiles({spec.dir() + "/test.bin"}, format));
-  dataset->description = absl::StrCat("CIFAR-100 (", fine ? "fine" : "coarse", " labels, ",
-                                      dataset->train.size(), " train / ", dataset->test.size(),
-                                      " test images)");
+  dataset->description =
+      absl::StrCat("CIFAR-100 (", fine ? "fine" : "coarse", " labels, ", dataset->train.size(),
+                   " train / ", dataset->test.size(), " test images)");
   dataset->augmentation = Augmentation{/*crop_padding=*/4, /*flip=*/true};
   RETURN_IF_ERROR(FinishDataset(dataset.get()));
   return std::shared_ptr<const Dataset>(dataset);

@@ -24,8 +24,7 @@ absl::StatusOr<Split> ReadCifarFiles(const std::vector<std::string>& paths,
     }
     const int64_t count = size / record;
     auto status = GuardTorch(path, [&]() -> absl::Status {
-      torch::Tensor bytes =
-          torch::from_blob(data->data(), {count, record}, torch::kUInt8).clone();
+      torch::Tensor bytes = torch::from_blob(data->data(), {count, record}, torch::kUInt8).clone();
       torch::Tensor label = bytes.select(1, format.label_index).to(torch::kInt64);
       const int64_t high = label.max().item<int64_t>();
       if (high >= format.num_classes) {

@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "core/testing.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -26,9 +26,7 @@ std::string Record(std::vector<int> labels, int seed) {
   return out;
 }
 
-std::string Dir(const std::string& name) {
-  return TestDir(name);
-}
+std::string Dir(const std::string& name) { return TestDir(name); }
 
 void Write(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary) << content;
@@ -56,7 +54,8 @@ TEST(Cifar10Test, ReadsExactPixelsAndLabelsFromEveryBatch) {
   ASSERT_OK(dataset);
   const Dataset& d = **dataset;
   EXPECT_EQ(d.train.images.sizes(), (std::vector<int64_t>{10, 3, 32, 32}));
-  EXPECT_TRUE(torch::equal(d.train.labels, torch::tensor({1, 9, 2, 9, 3, 9, 4, 9, 5, 9}, torch::kInt64)));
+  EXPECT_TRUE(
+      torch::equal(d.train.labels, torch::tensor({1, 9, 2, 9, 3, 9, 4, 9, 5, 9}, torch::kInt64)));
   EXPECT_TRUE(torch::equal(d.test.labels, torch::tensor({3}, torch::kInt64)));
   // Record 2 (batch 2, seed 2): green channel, row 3, column 7 = pixel 103.
   EXPECT_EQ(d.train.images[2][1][3][7].item<int>(), (50 + 103 + 2) % 256);
@@ -69,14 +68,16 @@ TEST(Cifar10Test, ReadsExactPixelsAndLabelsFromEveryBatch) {
 
 TEST(Cifar10Test, BadFilesAreNamed) {
   const std::string dir = Dir("c10bad");
-  for (int i = 1; i <= 5; ++i) Write(dir + "/data_batch_" + std::to_string(i) + ".bin", Record({1}, 0));
+  for (int i = 1; i <= 5; ++i)
+    Write(dir + "/data_batch_" + std::to_string(i) + ".bin", Record({1}, 0));
   // Missing test file.
   EXPECT_THAT(std::string(Load("cifar10", dir).status().message()),
               HasSubstr(dir + "/test_batch.bin: cannot open"));
   // Truncated.
   Write(dir + "/test_batch.bin", Record({1}, 0).substr(0, 3000));
-  EXPECT_THAT(std::string(Load("cifar10", dir).status().message()),
-              HasSubstr("test_batch.bin: 3000 bytes; expected a whole number of 3073-byte records"));
+  EXPECT_THAT(
+      std::string(Load("cifar10", dir).status().message()),
+      HasSubstr("test_batch.bin: 3000 bytes; expected a whole number of 3073-byte records"));
   // Label out of range.
   Write(dir + "/test_batch.bin", Record({1}, 0) + Record({12}, 0));
   EXPECT_THAT(std::string(Load("cifar10", dir).status().message()),

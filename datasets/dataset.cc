@@ -16,8 +16,7 @@ absl::Status CheckSplit(const Split& split, const char* which, int64_t num_class
         absl::StrCat(which, " images must be a uint8 N x C x H x W tensor"));
   }
   if (!split.labels.defined() || split.labels.dim() != 1 ||
-      split.labels.scalar_type() != torch::kInt64 ||
-      split.labels.size(0) != split.images.size(0)) {
+      split.labels.scalar_type() != torch::kInt64 || split.labels.size(0) != split.images.size(0)) {
     return absl::InvalidArgumentError(
         absl::StrCat(which, " labels must be int64 with one label per image"));
   }
@@ -58,7 +57,7 @@ absl::Status FinishDataset(Dataset* dataset) {
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> HoldOutValidation(const Dataset& dataset,
-                                                                  int64_t count, uint64_t seed) {
+                                                                 int64_t count, uint64_t seed) {
   const int64_t size = dataset.train.size();
   if (count < 1 || count >= size) {
     return absl::InvalidArgumentError(absl::StrCat("validation_size = ", count, "; allowed: 1 to ",

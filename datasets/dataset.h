@@ -61,7 +61,7 @@ absl::Status FinishDataset(Dataset* dataset);
 // to a validation split; mean and std are recomputed on the remaining train
 // images. count must be in [1, train size - 1].
 absl::StatusOr<std::shared_ptr<const Dataset>> HoldOutValidation(const Dataset& dataset,
-                                                                  int64_t count, uint64_t seed);
+                                                                 int64_t count, uint64_t seed);
 
 }  // namespace rwn
 

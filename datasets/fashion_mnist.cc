@@ -16,9 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/status_macros.h"
-#include "torch_support/status.h"
 #include "datasets/dataset.h"
 #include "datasets/fashion_mnist.pb.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -31,9 +31,10 @@ constexpr int64_t kClasses = 10;
 absl::StatusOr<std::string> ReadGzip(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        path, ": cannot open; install Debian's dataset-fashion-mnist (./setup.sh) or set "
-              "fashion_mnist.dir to the folder holding the four .gz files"));
+    return absl::NotFoundError(
+        absl::StrCat(path,
+                     ": cannot open; install Debian's dataset-fashion-mnist (./setup.sh) or set "
+                     "fashion_mnist.dir to the folder holding the four .gz files"));
   }
   std::string content;
   char buffer[1 << 16];
@@ -45,7 +46,8 @@ absl::StatusOr<std::string> ReadGzip(const std::string& path) {
   const std::string reason = failed ? message : "";
   gzclose(file);
   if (failed) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a readable gzip file (", reason, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a readable gzip file (", reason, ")"));
   }
   return content;
 }
@@ -58,13 +60,13 @@ uint32_t BigEndian(const std::string& data, size_t offset) {
 absl::Status CheckHeader(const std::string& path, const std::string& data, uint32_t magic,
                          size_t header_bytes, const char* what) {
   if (data.size() < header_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", data.size(),
-                                                   " bytes; an IDX ", what,
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", data.size(), " bytes; an IDX ", what,
                                                    " file has a header of ", header_bytes));
   }
   if (BigEndian(data, 0) != magic) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: magic number 0x%08x; expected 0x%08x (IDX %s)", path, BigEndian(data, 0), magic, what));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: magic number 0x%08x; expected 0x%08x (IDX %s)", path,
+                        BigEndian(data, 0), magic, what));
   }
   return absl::OkStatus();
 }
@@ -79,8 +81,8 @@ absl::StatusOr<Split> ReadSplit(const std::string& images_path, const std::strin
   const int64_t rows = BigEndian(images, 8);
   const int64_t cols = BigEndian(images, 12);
   if (rows != kSide || cols != kSide) {
-    return absl::InvalidArgumentError(absl::StrCat(images_path, ": images are ", rows, "x", cols,
-                                                   "; expected 28x28"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(images_path, ": images are ", rows, "x", cols, "; expected 28x28"));
   }
   if (static_cast<int64_t>(images.size()) != 16 + count * rows * cols) {
     return absl::InvalidArgumentError(
@@ -90,18 +92,18 @@ absl::StatusOr<Split> ReadSplit(const std::string& images_path, const std::strin
   const int64_t label_count = BigEndian(labels, 4);
   if (label_count != count) {
     return absl::InvalidArgumentError(absl::StrCat(labels_path, ": ", label_count,
-                                                   " labels; expected ", count, " (one per image in ",
-                                                   images_path, ")"));
+                                                   " labels; expected ", count,
+                                                   " (one per image in ", images_path, ")"));
   }
   if (static_cast<int64_t>(labels.size()) != 8 + count) {
-    return absl::InvalidArgumentError(absl::StrCat(labels_path, ": ", labels.size() - 8,
-                                                   " label bytes; expected ", count));
+    return absl::InvalidArgumentError(
+        absl::StrCat(labels_path, ": ", labels.size() - 8, " label bytes; expected ", count));
   }
   for (int64_t i = 0; i < count; ++i) {
     const int label = static_cast<unsigned char>(labels[8 + i]);
     if (label >= kClasses) {
-      return absl::InvalidArgumentError(absl::StrCat(labels_path, ": label ", label, " at index ",
-                                                     i, "; allowed: 0 to 9"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(labels_path, ": label ", label, " at index ", i, "; allowed: 0 to 9"));
     }
   }
   const int64_t keep = subset > 0 ? std::min(subset, count) : count;
@@ -122,12 +124,12 @@ absl::StatusOr<std::shared_ptr<const Dataset>> CreateFashionMnist(const FashionM
     const std::string dir = spec.dir();
     auto dataset = std::make_shared<Dataset>();
     dataset->num_classes = kClasses;
-    ASSIGN_OR_RETURN(dataset->train, ReadSplit(dir + "/train-images-idx3-ubyte.gz",
-                                               dir + "/train-labels-idx1-ubyte.gz",
-                                               spec.train_subset()));
-    ASSIGN_OR_RETURN(dataset->test, ReadSplit(dir + "/t10k-images-idx3-ubyte.gz",
-                                              dir + "/t10k-labels-idx1-ubyte.gz",
-                                              spec.test_subset()));
+    ASSIGN_OR_RETURN(dataset->train,
+                     ReadSplit(dir + "/train-images-idx3-ubyte.gz",
+                               dir + "/train-labels-idx1-ubyte.gz", spec.train_subset()));
+    ASSIGN_OR_RETURN(dataset->test,
+                     ReadSplit(dir + "/t10k-images-idx3-ubyte.gz",
+                               dir + "/t10k-labels-idx1-ubyte.gz", spec.test_subset()));
     dataset->description = absl::StrCat("Fashion-MNIST (", dataset->train.size(), " train / ",
                                         dataset->test.size(), " test images)");
     RETURN_IF_ERROR(FinishDataset(dataset.get()));

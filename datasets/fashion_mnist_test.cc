@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/testing.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -98,8 +98,9 @@ TEST_F(FashionMnistTest, WrongMagicIsNamed) {
   WriteGzip(dir_ + "/train-images-idx3-ubyte.gz", Images(3, /*magic=*/0x801));
   auto dataset = Load();
   ASSERT_EQ(dataset.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(dataset.status().message()),
-              HasSubstr("train-images-idx3-ubyte.gz: magic number 0x00000801; expected 0x00000803"));
+  EXPECT_THAT(
+      std::string(dataset.status().message()),
+      HasSubstr("train-images-idx3-ubyte.gz: magic number 0x00000801; expected 0x00000803"));
 }
 
 TEST_F(FashionMnistTest, TruncatedImagesAreNamed) {

@@ -42,8 +42,7 @@ torch::Tensor Augment(const torch::Tensor& images, const Augmentation& augmentat
 }  // namespace
 
 BatchLoader::BatchLoader(const Split& split, std::vector<double> mean, std::vector<double> std,
-                         int64_t batch_size, bool shuffle, uint64_t seed,
-                         Augmentation augmentation)
+                         int64_t batch_size, bool shuffle, uint64_t seed, Augmentation augmentation)
     : split_(split),
       batch_size_(batch_size),
       shuffle_(shuffle),

@@ -7,10 +7,10 @@
 
 #include <set>
 
+#include "core/testing.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
 #include "datasets/prefetcher.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {

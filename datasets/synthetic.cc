@@ -10,9 +10,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
-#include "torch_support/status.h"
 #include "datasets/dataset.h"
 #include "datasets/synthetic.pb.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -36,8 +36,8 @@ absl::StatusOr<std::shared_ptr<const Dataset>> CreateSynthetic(const SyntheticSp
   }
   if (spec.train_size() < 1 || spec.test_size() < 1 || spec.channels() < 1 || spec.size() < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "train_size = ", spec.train_size(), ", test_size = ", spec.test_size(), ", channels = ",
-        spec.channels(), ", size = ", spec.size(), "; allowed: each >= 1"));
+        "train_size = ", spec.train_size(), ", test_size = ", spec.test_size(),
+        ", channels = ", spec.channels(), ", size = ", spec.size(), "; allowed: each >= 1"));
   }
   if (!(spec.noise() >= 0)) {
     return absl::InvalidArgumentError(absl::StrCat("noise = ", spec.noise(), "; allowed: >= 0"));

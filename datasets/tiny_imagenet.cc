@@ -28,10 +28,10 @@
 #include "absl/strings/strip.h"
 #include "core/files.h"
 #include "core/status_macros.h"
-#include "torch_support/status.h"
 #include "datasets/dataset.h"
 #include "datasets/jpeg.h"
 #include "datasets/tiny_imagenet.pb.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -71,8 +71,8 @@ absl::StatusOr<Listing> List(const std::string& dir) {
   Listing listing;
   ASSIGN_OR_RETURN(listing.wnids, Lines(dir + "/wnids.txt"));
   if (listing.wnids.size() < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(dir, "/wnids.txt: ", listing.wnids.size(),
-                                                   " classes; expected at least 2"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(dir, "/wnids.txt: ", listing.wnids.size(), " classes; expected at least 2"));
   }
   std::map<std::string, int64_t> label_of;
   for (size_t i = 0; i < listing.wnids.size(); ++i) label_of[listing.wnids[i]] = i;
@@ -100,8 +100,8 @@ absl::StatusOr<Listing> List(const std::string& dir) {
     }
     auto label = label_of.find(fields[1]);
     if (label == label_of.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(annotations, ":", i + 1, ": class '",
-                                                     fields[1], "' is not in wnids.txt"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(annotations, ":", i + 1, ": class '", fields[1], "' is not in wnids.txt"));
     }
     listing.val.push_back({dir + "/val/images/" + fields[0], label->second});
   }
@@ -115,8 +115,7 @@ absl::StatusOr<Listing> List(const std::string& dir) {
       std::error_code error;
       const auto size = fs::file_size(source.path, error);
       if (error) {
-        return absl::NotFoundError(absl::StrCat(source.path, ": missing (",
-                                                error.message(), ")"));
+        return absl::NotFoundError(absl::StrCat(source.path, ": missing (", error.message(), ")"));
       }
       const auto time = fs::last_write_time(source.path, error).time_since_epoch().count();
       absl::StrAppend(&key_text, source.path, " ", size, " ", time, " ", source.label, "\n");
@@ -221,9 +220,9 @@ absl::StatusOr<std::shared_ptr<const Dataset>> CreateTinyImageNet(const TinyImag
     std::error_code error;
     fs::create_directories(cache_dir, error);
     if (error) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          cache_dir, ": cannot create the cache folder (", error.message(),
-          "); set cache_dir to a writable folder"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(cache_dir, ": cannot create the cache folder (", error.message(),
+                       "); set cache_dir to a writable folder"));
     }
     RETURN_IF_ERROR(WriteCache(cache, dataset->train, dataset->test));
     for (const auto& entry : fs::directory_iterator(cache_dir, error)) {
@@ -234,9 +233,9 @@ absl::StatusOr<std::shared_ptr<const Dataset>> CreateTinyImageNet(const TinyImag
     }
     return absl::OkStatus();
   }));
-  dataset->description = absl::StrCat("Tiny-ImageNet (", dataset->train.size(), " train / ",
-                                      dataset->test.size(), " validation images, ",
-                                      dataset->num_classes, " classes)");
+  dataset->description =
+      absl::StrCat("Tiny-ImageNet (", dataset->train.size(), " train / ", dataset->test.size(),
+                   " validation images, ", dataset->num_classes, " classes)");
   dataset->augmentation = Augmentation{/*crop_padding=*/4, /*flip=*/true};
   RETURN_IF_ERROR(FinishDataset(dataset.get()));
   return std::shared_ptr<const Dataset>(dataset);

@@ -8,10 +8,10 @@
 #include <random>
 
 #include "core/files.h"
+#include "core/testing.h"
 #include "datasets/dataset.h"
 #include "datasets/dataset.pb.h"
 #include "datasets/jpeg.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -102,7 +102,8 @@ TEST_F(TinyImageNetTest, ReadsTheReleaseLayoutWithExactPixelsAndLabels) {
 TEST_F(TinyImageNetTest, ReusesItsCacheAndRebuildsItWhenTheFilesChange) {
   ASSERT_OK(Load());
   std::vector<fs::path> caches;
-  for (const auto& entry : fs::directory_iterator(dir_ / "rwn-cache")) caches.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(dir_ / "rwn-cache"))
+    caches.push_back(entry.path());
   ASSERT_EQ(caches.size(), 1u);
   EXPECT_EQ(fs::file_size(caches[0]), 8 + 16 + 9 * 3 * 64 * 64 + 9 * 8);
   // The cache is what the second load reads: overwrite a pixel there.
@@ -134,12 +135,12 @@ TEST_F(TinyImageNetTest, BadFilesAreNamed) {
   EXPECT_THAT(std::string(Load().status().message()),
               ::testing::AllOf(HasSubstr(image), HasSubstr("cannot decode the JPEG")));
   WriteJpeg("train/n002/images/n002_0.JPEG", Noise(32, 1));
-  EXPECT_EQ(Load().status().message(),
-            "tiny_imagenet: " + image + ": 32x32 image; expected 64x64");
+  EXPECT_EQ(Load().status().message(), "tiny_imagenet: " + image + ": 32x32 image; expected 64x64");
   WriteJpeg("train/n002/images/n002_0.JPEG", Noise(64, 1));
   ASSERT_OK(Load());
 
-  Write("val/val_annotations.txt", "val_0.JPEG\tn003\t0\t10\t60\t62\nval_1.JPEG\tn999\t5\t5\t40\t40\n");
+  Write("val/val_annotations.txt",
+        "val_0.JPEG\tn003\t0\t10\t60\t62\nval_1.JPEG\tn999\t5\t5\t40\t40\n");
   EXPECT_EQ(Load().status().message(),
             "tiny_imagenet: " + (dir_ / "val/val_annotations.txt").string() +
                 ":2: class 'n999' is not in wnids.txt");

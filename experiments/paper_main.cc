@@ -23,16 +23,19 @@
 #include "absl/strings/str_replace.h"
 #include "core/exit_code.h"
 #include "core/files.h"
-#include "torch_support/runtime.h"
 #include "core/text_proto.h"
 #include "experiments/sweep.h"
 #include "reports/report.h"
 #include "reports/weights.h"
 #include "run/sweep_runner.h"
+#include "torch_support/runtime.h"
 
 DEFINE_string(experiment, "", "the experiment; default: the program's name (the bazel target's)");
-DEFINE_string(scale, "paper", "paper: the paper's grid and data; cpu: the same grid on Fashion-MNIST with small models");
-DEFINE_string(data_root, "/data", "folder holding cifar-10-batches-bin, cifar-100-binary, tiny-imagenet-200");
+DEFINE_string(
+    scale, "paper",
+    "paper: the paper's grid and data; cpu: the same grid on Fashion-MNIST with small models");
+DEFINE_string(data_root, "/data",
+              "folder holding cifar-10-batches-bin, cifar-100-binary, tiny-imagenet-200");
 DEFINE_string(out, "runs", "folder of the run folders");
 DEFINE_int32(workers, 1, "points run at once");
 DEFINE_int32(threads, 0, "cores to use in all; 0 = every core");
@@ -98,8 +101,8 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   if (FLAGS_experiment.empty()) FLAGS_experiment = fs::path(argv[0]).filename().string();
   if (FLAGS_scale != "paper" && FLAGS_scale != "cpu") {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--scale=", FLAGS_scale, "; allowed: paper, cpu")));
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("--scale=", FLAGS_scale, "; allowed: paper, cpu")));
   }
   // Figure 6 analyzes the weights of Table 3's runs.
   const bool weights = FLAGS_experiment == "fig6_weights";

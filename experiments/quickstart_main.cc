@@ -14,9 +14,9 @@
 
 #include "absl/strings/str_format.h"
 #include "core/exit_code.h"
-#include "torch_support/runtime.h"
 #include "core/table.h"
 #include "run/run.h"
+#include "torch_support/runtime.h"
 
 DEFINE_string(out, "", "folder of run folders (default: <workspace>/runs)");
 DEFINE_int32(threads, 0, "libtorch threads; 0 = every core");
@@ -28,8 +28,7 @@ int main(int argc, char** argv) {
   rwn::RunOptions options;
   options.threads = FLAGS_threads > 0 ? rwn::InitRuntime(FLAGS_threads) : threads_default;
   const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");  // set by `bazel run`
-  options.out = !FLAGS_out.empty() ? FLAGS_out
-                                   : std::string(workspace ? workspace : ".") + "/runs";
+  options.out = !FLAGS_out.empty() ? FLAGS_out : std::string(workspace ? workspace : ".") + "/runs";
   std::vector<rwn::RunOutcome> outcomes;
   for (const char* spec : {"all_learned.pbtxt", "filters_0.1.pbtxt"}) {
     absl::StatusOr<rwn::RunOutcome> outcome =

@@ -61,8 +61,8 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
         "bfloat16 = true needs a CPU with AVX-512 BF16, and this one has none; allowed: false");
   }
   if (spec.validation_size() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "validation_size = ", spec.validation_size(), "; allowed: >= 0 (0 = no validation split)"));
+    return absl::InvalidArgumentError(absl::StrCat("validation_size = ", spec.validation_size(),
+                                                   "; allowed: >= 0 (0 = no validation split)"));
   }
   if (spec.has_init_from() && spec.init_from().empty()) {
     return absl::InvalidArgumentError("init_from = \"\"; allowed: the path of a run folder");

@@ -58,8 +58,8 @@ absl::Status CheckAxes(const SweepSpec& sweep) {
   }
   std::set<uint64_t> seeds(sweep.seeds().begin(), sweep.seeds().end());
   if (seeds.size() != static_cast<size_t>(sweep.seeds_size())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "seeds = [", absl::StrJoin(sweep.seeds(), ", "), "]; each seed may appear once"));
+    return absl::InvalidArgumentError(absl::StrCat("seeds = [", absl::StrJoin(sweep.seeds(), ", "),
+                                                   "]; each seed may appear once"));
   }
   return absl::OkStatus();
 }
@@ -87,7 +87,8 @@ absl::StatusOr<std::vector<SweepPoint>> ExpandSweep(const SweepSpec& sweep) {
       spec.mutable_sweep()->add_label(value.label());
     }
     const std::string name = absl::StrJoin(spec.sweep().label(), "/");
-    spec.set_name(name.empty() ? sweep.base().name() : absl::StrCat(sweep.base().name(), "/", name));
+    spec.set_name(name.empty() ? sweep.base().name()
+                               : absl::StrCat(sweep.base().name(), "/", name));
     for (uint64_t seed : seeds) {
       SweepPoint point{static_cast<int>(points.size()), spec};
       point.spec.set_seed(seed);

@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/text_proto.h"
 #include "core/testing.h"
+#include "core/text_proto.h"
 
 namespace rwn {
 namespace {
@@ -32,8 +32,14 @@ TEST(SweepTest, AValueCanAddASelectorOrChangeAScalar) {
   auto points = ExpandSweep(Parse(std::string(kBase) + R"pb(
     axis {
       name: "extra"
-      value { label: "plus-fc" patch { learn { selector { layer_group { group: "fc" } } } } }
-      value { label: "long" patch { epochs: 7 } }
+      value {
+        label: "plus-fc"
+        patch { learn { selector { layer_group { group: "fc" } } } }
+      }
+      value {
+        label: "long"
+        patch { epochs: 7 }
+      }
     }
   )pb"));
   ASSERT_OK(points);
@@ -55,14 +61,29 @@ TEST(SweepTest, TheGridIsTheProductOfTheAxesTimesTheSeeds) {
   auto points = ExpandSweep(Parse(std::string(kBase) + R"pb(
     axis {
       name: "fraction"
-      value { label: "0.1" patch { learn { selector { filter_fraction { fraction: 0.1 } } } } }
-      value { label: "0.4" patch { learn { selector { filter_fraction { fraction: 0.4 } } } } }
-      value { label: "0.7" patch { learn { selector { filter_fraction { fraction: 0.7 } } } } }
+      value {
+        label: "0.1"
+        patch { learn { selector { filter_fraction { fraction: 0.1 } } } }
+      }
+      value {
+        label: "0.4"
+        patch { learn { selector { filter_fraction { fraction: 0.4 } } } }
+      }
+      value {
+        label: "0.7"
+        patch { learn { selector { filter_fraction { fraction: 0.7 } } } }
+      }
     }
     axis {
       name: "fixed"
-      value { label: "random" patch { learn { fixed: RANDOM } } }
-      value { label: "zero" patch { learn { fixed: ZERO } } }
+      value {
+        label: "random"
+        patch { learn { fixed: RANDOM } }
+      }
+      value {
+        label: "zero"
+        patch { learn { fixed: ZERO } }
+      }
     }
     seeds: [ 1, 2 ]
   )pb"));
@@ -79,7 +100,7 @@ TEST(SweepTest, TheGridIsTheProductOfTheAxesTimesTheSeeds) {
   EXPECT_EQ(coordinates.name(), "grid");
   EXPECT_THAT(coordinates.axis(), ::testing::ElementsAre("fraction", "fixed"));
   EXPECT_THAT(coordinates.label(), ::testing::ElementsAre("0.4", "zero"));
-  EXPECT_EQ(coordinates.point(), 3);  // 0.1/random, 0.1/zero, 0.4/random, 0.4/zero
+  EXPECT_EQ(coordinates.point(), 3);                // 0.1/random, 0.1/zero, 0.4/random, 0.4/zero
   EXPECT_EQ((*points)[6].spec.sweep().point(), 3);  // its other seed
   // No axes: the base alone.
   auto single = ExpandSweep(Parse(kBase));
@@ -92,22 +113,70 @@ TEST(SweepTest, BadSweepsAreRefusedWithTheReason) {
   auto message = [](const std::string& axes) {
     return std::string(ExpandSweep(Parse(std::string(kBase) + axes)).status().message());
   };
-  EXPECT_EQ(message(R"pb(axis { name: "a" })pb"), "axis \"a\": has no values; give it at least one");
-  EXPECT_EQ(message(R"pb(axis { name: "a" value { label: "x" patch { epochs: 1 } } }
-                         axis { name: "a" value { label: "y" patch { epochs: 2 } } })pb"),
+  EXPECT_EQ(message(R"pb(axis { name: "a" })pb"),
+            "axis \"a\": has no values; give it at least one");
+  EXPECT_EQ(message(R"pb(axis {
+                           name: "a"
+                           value {
+                             label: "x"
+                             patch { epochs: 1 }
+                           }
+                         }
+                         axis {
+                           name: "a"
+                           value {
+                             label: "y"
+                             patch { epochs: 2 }
+                           }
+                         })pb"),
             "axis[1]: a second axis named \"a\"; axis names must be unique");
-  EXPECT_EQ(message(R"pb(axis { name: "a" value { label: "x" patch {} } })pb"),
+  EXPECT_EQ(message(R"pb(axis {
+                           name: "a"
+                           value {
+                             label: "x"
+                             patch {}
+                           }
+                         })pb"),
             "axis \"a\" value[0]: (\"x\") has a patch that sets no field; give it one");
-  EXPECT_EQ(message(R"pb(axis { name: "a" value { label: "x" } })pb"),
+  EXPECT_EQ(message(R"pb(axis {
+                           name: "a"
+                           value { label: "x" }
+                         })pb"),
             "axis \"a\" value[0]: (\"x\") has a patch that sets no field; give it one");
-  EXPECT_EQ(message(R"pb(axis { name: "a" value { label: "x" patch { epochs: 1 } }
-                                        value { label: "x" patch { epochs: 2 } } })pb"),
+  EXPECT_EQ(message(R"pb(axis {
+                           name: "a"
+                           value {
+                             label: "x"
+                             patch { epochs: 1 }
+                           }
+                           value {
+                             label: "x"
+                             patch { epochs: 2 }
+                           }
+                         })pb"),
             "axis \"a\" value[1]: label \"x\" appears twice in the axis");
-  EXPECT_EQ(message(R"pb(axis { value { label: "x" patch { epochs: 1 } } })pb"),
+  EXPECT_EQ(message(R"pb(axis {
+                           value {
+                             label: "x"
+                             patch { epochs: 1 }
+                           }
+                         })pb"),
             "axis[0]: name = \"\"; allowed: letters, digits, '_' and '-'");
-  EXPECT_EQ(message(R"pb(axis { name: "a" value { label: "a/b" patch { epochs: 1 } } })pb"),
+  EXPECT_EQ(message(R"pb(axis {
+                           name: "a"
+                           value {
+                             label: "a/b"
+                             patch { epochs: 1 }
+                           }
+                         })pb"),
             "axis \"a\" value[0]: label = \"a/b\"; allowed: letters, digits, '.', '_' and '-'");
-  EXPECT_EQ(message(R"pb(axis { name: "a" value { label: "x" patch { seed: 4 } } })pb"),
+  EXPECT_EQ(message(R"pb(axis {
+                           name: "a"
+                           value {
+                             label: "x"
+                             patch { seed: 4 }
+                           }
+                         })pb"),
             "axis \"a\" value[0]: (\"x\") sets name, seed or sweep; the sweep gives those");
   EXPECT_EQ(message("seeds: [1, 1]"), "seeds = [1, 1]; each seed may appear once");
   EXPECT_EQ(ExpandSweep(SweepSpec()).status().message(), "no base block; a sweep needs one");

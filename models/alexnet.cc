@@ -18,10 +18,10 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
-#include "torch_support/status.h"
 #include "models/alexnet.pb.h"
 #include "models/conv.h"
 #include "models/model.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -77,7 +77,10 @@ absl::StatusOr<std::shared_ptr<Network>> CreateAlexnet(const AlexnetSpec& spec,
     Alexnet model(context, spec.width_divisor());
     // bearpaw's AlexNet is initialized by libtorch's defaults alone.
     Initialize(*model, TORCH_DEFAULT, context.seed, LinearInit::kTorchDefault);
-    auto network = MakeNetwork(model, spec.width_divisor() > 1 ? absl::StrCat("AlexNet/", spec.width_divisor()) : "AlexNet", GroupOf);
+    auto network = MakeNetwork(
+        model,
+        spec.width_divisor() > 1 ? absl::StrCat("AlexNet/", spec.width_divisor()) : "AlexNet",
+        GroupOf);
     return network;
   });
 }

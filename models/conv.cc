@@ -16,9 +16,10 @@ using torch::autograd::variable_list;
 // counts and costs more than it saves.
 struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& learned_weight, const torch::Tensor& learned_bias,
-                               const torch::Tensor& whole_weight, const torch::Tensor& whole_bias,
-                               int64_t begin, int64_t stride, int64_t padding) {
+                               const torch::Tensor& learned_weight,
+                               const torch::Tensor& learned_bias, const torch::Tensor& whole_weight,
+                               const torch::Tensor& whole_bias, int64_t begin, int64_t stride,
+                               int64_t padding) {
     ctx->save_for_backward({x, whole_weight, learned_weight});
     ctx->saved_data["begin"] = begin;
     ctx->saved_data["stride"] = stride;
@@ -50,31 +51,25 @@ struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
         grad.narrow(1, begin, k).contiguous(), x, learned_weight,
         learn_bias ? c10::optional<at::IntArrayRef>(at::IntArrayRef{k}) : c10::nullopt,
         {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0}, 1, {false, true, learn_bias});
-    return {grad_x,
-            std::get<1>(learned),
-            learn_bias ? std::get<2>(learned) : torch::Tensor(),
-            torch::Tensor(),
-            torch::Tensor(),
-            torch::Tensor(),
-            torch::Tensor(),
-            torch::Tensor()};
+    return {
+        grad_x,          std::get<1>(learned), learn_bias ? std::get<2>(learned) : torch::Tensor(),
+        torch::Tensor(), torch::Tensor(),      torch::Tensor(),
+        torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
 
 ConvImpl::ConvImpl(const ConvOptions& options) : options_(options) {
-  weight = register_parameter(
-      "weight", torch::empty({options.out_channels, options.in_channels, options.kernel,
-                              options.kernel}));
+  weight = register_parameter("weight", torch::empty({options.out_channels, options.in_channels,
+                                                      options.kernel, options.kernel}));
   if (options.bias) bias = register_parameter("bias", torch::zeros({options.out_channels}));
 }
 
 ConvImpl::ConvImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool bias)
     : ConvImpl(ConvOptions{in, out, kernel, stride, kernel / 2, bias}) {}
 
-at::Tensor ConvImpl::Convolve(const at::Tensor& x, const at::Tensor& w,
-                              const at::Tensor& b) const {
+at::Tensor ConvImpl::Convolve(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const {
   return torch::conv2d(x, w, b, options_.stride, options_.padding);
 }
 
@@ -140,8 +135,7 @@ at::Tensor ConvImpl::ForwardWithGaps(const at::Tensor& x) const {
   // Rare: a dropped part between computed ones, zeroed by concatenation.
   std::vector<torch::Tensor> pieces;
   for (const Part& part : parts_) {
-    pieces.push_back(part.weight.defined() ? Convolve(x, part.weight, part.bias)
-                                           : torch::Tensor());
+    pieces.push_back(part.weight.defined() ? Convolve(x, part.weight, part.bias) : torch::Tensor());
   }
   const auto shape = (pieces[0].defined() ? pieces[0] : pieces[1]).sizes().vec();
   for (size_t i = 0; i < parts_.size(); ++i) {
@@ -207,8 +201,9 @@ std::vector<at::Tensor> ConvImpl::Split(int64_t dim, int64_t begin, int64_t end,
   std::vector<torch::Tensor> learned;
   const torch::Tensor full_weight = weight.detach();
   const torch::Tensor full_bias = bias.defined() ? bias.detach() : torch::Tensor();
-  for (auto [from, to, is_learned] :
-       {std::tuple<int64_t, int64_t, bool>{0, begin, false}, {begin, end, true}, {end, size, false}}) {
+  for (auto [from, to, is_learned] : {std::tuple<int64_t, int64_t, bool>{0, begin, false},
+                                      {begin, end, true},
+                                      {end, size, false}}) {
     if (from == to) continue;
     Part part{from, to, {}, {}, is_learned};
     if (!is_learned && zero_fixed) any_dropped_ = true;
@@ -247,7 +242,8 @@ void ConvImpl::Merge() {
   if (!is_split()) return;
   torch::NoGradGuard no_grad;
   torch::Tensor merged_weight = whole_weight().detach().clone();
-  torch::Tensor merged_bias = whole_bias().defined() ? whole_bias().detach().clone() : torch::Tensor();
+  torch::Tensor merged_bias =
+      whole_bias().defined() ? whole_bias().detach().clone() : torch::Tensor();
   Forget("weight_learned");
   Forget("bias_learned");
   Forget("bias");

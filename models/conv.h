@@ -96,7 +96,7 @@ class ConvImpl : public torch::nn::Module {
   ConvOptions options_;
   int64_t split_dim_ = -1;
   bool any_dropped_ = false;  // a zeroed fixed part that is not computed
-  std::vector<Part> parts_;  // in index order along split_dim_
+  std::vector<Part> parts_;   // in index order along split_dim_
   int64_t last_height_ = 0, last_width_ = 0;
 };
 TORCH_MODULE(Conv);

@@ -18,10 +18,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "torch_support/status.h"
-#include "models/densenet.pb.h"
 #include "models/conv.h"
+#include "models/densenet.pb.h"
 #include "models/model.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -30,8 +30,7 @@ namespace {
 // input and the k new channels concatenated.
 class DenseLayerImpl : public torch::nn::Module {
  public:
-  DenseLayerImpl(int64_t in, int64_t growth, bool bottleneck, double dropout)
-      : dropout_(dropout) {
+  DenseLayerImpl(int64_t in, int64_t growth, bool bottleneck, double dropout) : dropout_(dropout) {
     int64_t width = in;
     if (bottleneck) {
       bn0_ = register_module("bn1", torch::nn::BatchNorm2d(in));
@@ -128,7 +127,8 @@ class DensenetImpl : public torch::nn::Module {
     stages.push_back({"pool", {"bn"}, [self](const torch::Tensor& x) {
                         return GlobalAveragePool(torch::relu(self->bn_->forward(x)));
                       }});
-    stages.push_back({"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
+    stages.push_back(
+        {"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
     return stages;
   }
 
@@ -173,7 +173,10 @@ absl::StatusOr<std::shared_ptr<Network>> CreateDensenet(const DensenetSpec& spec
     Densenet model(spec, context);
     Initialize(*model, spec.init(), context.seed, LinearInit::kTorchDefault);
     const bool bc = spec.bottleneck() && spec.compression() > 1;
-    auto network = MakeNetwork(model, absl::StrCat(bc ? "DenseNet-BC-" : "DenseNet-", spec.depth(), "-", spec.growth_rate()), GroupOf);
+    auto network = MakeNetwork(
+        model,
+        absl::StrCat(bc ? "DenseNet-BC-" : "DenseNet-", spec.depth(), "-", spec.growth_rate()),
+        GroupOf);
     network->stages = model->Stages();
     return network;
   });

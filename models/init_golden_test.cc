@@ -73,8 +73,8 @@ TEST(InitGoldenTest, EveryModelDrawsTheCommittedWeights) {
       }
     }
   }
-  EXPECT_EQ(mismatches, 0) << "libtorch " << TORCH_VERSION << " drew, for " << kGoldenPath
-                           << ":\n" << actual.str();
+  EXPECT_EQ(mismatches, 0) << "libtorch " << TORCH_VERSION << " drew, for " << kGoldenPath << ":\n"
+                           << actual.str();
 }
 
 }  // namespace

@@ -13,15 +13,18 @@ namespace rwn {
 
 const char* LayerKindName(LayerKind kind) {
   switch (kind) {
-    case LayerKind::kConv: return "conv";
-    case LayerKind::kBatchNorm: return "batch_norm";
-    case LayerKind::kLinear: return "linear";
+    case LayerKind::kConv:
+      return "conv";
+    case LayerKind::kBatchNorm:
+      return "batch_norm";
+    case LayerKind::kLinear:
+      return "linear";
   }
   return "?";
 }
 
-std::vector<Layer> BuildLayerTable(
-    torch::nn::Module& module, const std::function<std::string(const std::string&)>& group_of) {
+std::vector<Layer> BuildLayerTable(torch::nn::Module& module,
+                                   const std::function<std::string(const std::string&)>& group_of) {
   std::vector<Layer> layers;
   for (const auto& item : module.named_modules(/*name_prefix=*/"", /*include_self=*/false)) {
     const std::string& name = item.key();
@@ -83,9 +86,8 @@ class Draws {
     const RandomStream stream(seed_, next_stream_++);
     torch::Tensor values = torch::empty(tensor.sizes(), torch::kFloat32);
     float* out = values.data_ptr<float>();
-    at::parallel_for(0, values.numel(), /*grain_size=*/1 << 15, [&](int64_t begin, int64_t end) {
-      draw(stream, begin, end, out + begin);
-    });
+    at::parallel_for(0, values.numel(), /*grain_size=*/1 << 15,
+                     [&](int64_t begin, int64_t end) { draw(stream, begin, end, out + begin); });
     tensor.copy_(values);
   }
 

@@ -33,8 +33,8 @@ enum class LayerKind { kConv, kBatchNorm, kLinear };
 const char* LayerKindName(LayerKind kind);
 
 struct Layer {
-  std::string name;            // module path, e.g. "block1.0.conv1"
-  std::string group;           // e.g. "block1"
+  std::string name;   // module path, e.g. "block1.0.conv1"
+  std::string group;  // e.g. "block1"
   LayerKind kind;
   std::string weight;          // parameter name, e.g. "block1.0.conv1.weight"
   std::string bias;            // parameter name, or "" when the layer has none
@@ -62,11 +62,11 @@ struct Stage {
 };
 
 struct Network {
-  std::string description;                   // e.g. "WRN-28-4"
-  std::shared_ptr<torch::nn::Module> module;  // parameters, buffers, train/eval
+  std::string description;                               // e.g. "WRN-28-4"
+  std::shared_ptr<torch::nn::Module> module;             // parameters, buffers, train/eval
   std::function<at::Tensor(const at::Tensor&)> forward;  // images -> logits
-  std::vector<Layer> layers;                 // the layer table, forward order
-  std::vector<Stage> stages;                 // empty: the model offers none
+  std::vector<Layer> layers;                             // the layer table, forward order
+  std::vector<Stage> stages;                             // empty: the model offers none
 };
 
 using ModelRegistry = Registry<std::shared_ptr<Network>, ModelContext>;
@@ -78,15 +78,16 @@ void UseChannelsLast(Network* network);
 // Rows for every Conv2d, BatchNorm2d and Linear below `module`, in
 // registration order (models register in forward order); `group_of` maps a
 // module path to its group.
-std::vector<Layer> BuildLayerTable(
-    torch::nn::Module& module, const std::function<std::string(const std::string&)>& group_of);
+std::vector<Layer> BuildLayerTable(torch::nn::Module& module,
+                                   const std::function<std::string(const std::string&)>& group_of);
 
 // The Network of `model`, a torch module holder of the model's module type
 // (whose forward maps images to logits): its layer table (BuildLayerTable
 // with `group_of`), parameters and forward. Stages are the caller's to add.
 template <class Holder>
-std::shared_ptr<Network> MakeNetwork(Holder model, std::string description,
-                                     const std::function<std::string(const std::string&)>& group_of) {
+std::shared_ptr<Network> MakeNetwork(
+    Holder model, std::string description,
+    const std::function<std::string(const std::string&)>& group_of) {
   auto network = std::make_shared<Network>();
   network->description = std::move(description);
   network->layers = BuildLayerTable(*model, group_of);

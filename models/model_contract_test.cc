@@ -8,11 +8,11 @@
 
 #include <map>
 
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "models/model.h"
 #include "models/model.pb.h"
 #include "models/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -25,8 +25,9 @@ class ModelContractTest : public ::testing::TestWithParam<std::string> {};
 
 TEST(ModelContractCoverageTest, EveryRegisteredModelHasASmallSpec) {
   for (const std::string& name : ModelRegistry::Global().Names()) {
-    EXPECT_EQ(SmallModelSpecs().count(name), 1u) << name << " registers no example spec (its small configuration); give one after its "
-                                          << "factory in RWN_REGISTER_PLUGIN";
+    EXPECT_EQ(SmallModelSpecs().count(name), 1u)
+        << name << " registers no example spec (its small configuration); give one after its "
+        << "factory in RWN_REGISTER_PLUGIN";
   }
 }
 
@@ -106,12 +107,15 @@ INSTANTIATE_TEST_SUITE_P(AllModels, ModelContractTest,
 TEST(ModelOptionsTest, BadOptionsNameTheValueAndTheAllowedForms) {
   const std::map<std::string, std::string> cases = {
       {"densenet { depth: 50 }", "densenet: depth = 50; allowed with bottleneck: on: 6n + 4"},
-      {"densenet { depth: 40 growth_rate: 0 }", "densenet: growth_rate = 0; allowed: an integer >= 1"},
+      {"densenet { depth: 40 growth_rate: 0 }",
+       "densenet: growth_rate = 0; allowed: an integer >= 1"},
       {"resnet { depth: 21 }", "resnet: depth = 21; allowed with basic blocks: 6n + 2"},
-      {"resnet { depth: 22 bottleneck: true }", "resnet: depth = 22; allowed with bottleneck blocks: 9n + 2"},
+      {"resnet { depth: 22 bottleneck: true }",
+       "resnet: depth = 22; allowed with bottleneck blocks: 9n + 2"},
       {"vgg { depth: 12 }", "vgg: depth = 12; allowed: 11, 13, 16, 19"},
       {"vgg { width_divisor: 0 }", "vgg: width_divisor = 0; allowed: 1 to 64"},
-      {"wide_resnet { depth: 28 widen_factor: 0 }", "wide_resnet: widen_factor = 0; allowed: an integer >= 1"},
+      {"wide_resnet { depth: 28 widen_factor: 0 }",
+       "wide_resnet: widen_factor = 0; allowed: an integer >= 1"},
   };
   for (const auto& [text, message] : cases) {
     ModelSpec spec;

@@ -15,10 +15,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "torch_support/status.h"
 #include "models/conv.h"
 #include "models/model.h"
 #include "models/resnet.pb.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -41,7 +41,8 @@ class BlockImpl : public torch::nn::Module {
     }
     if (stride != 1 || in != out) {
       downsample_ = register_module(
-          "downsample", torch::nn::Sequential(Conv(in, out, 1, stride), torch::nn::BatchNorm2d(out)));
+          "downsample",
+          torch::nn::Sequential(Conv(in, out, 1, stride), torch::nn::BatchNorm2d(out)));
     }
   }
 
@@ -91,7 +92,8 @@ class ResnetImpl : public torch::nn::Module {
   std::vector<Stage> Stages() {
     auto self = std::static_pointer_cast<ResnetImpl>(shared_from_this());
     std::vector<Stage> stages = {{"stem", {"conv1", "bn1"}, [self](const torch::Tensor& x) {
-                                    return torch::relu(self->bn1_->forward(self->conv1_->forward(x)));
+                                    return torch::relu(
+                                        self->bn1_->forward(self->conv1_->forward(x)));
                                   }}};
     for (size_t i = 0; i < stages_.size(); ++i) {
       const std::string name = absl::StrCat("layer", i + 1);
@@ -100,7 +102,8 @@ class ResnetImpl : public torch::nn::Module {
                         }});
     }
     stages.push_back({"pool", {}, [](const torch::Tensor& x) { return GlobalAveragePool(x); }});
-    stages.push_back({"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
+    stages.push_back(
+        {"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
     return stages;
   }
 
@@ -131,7 +134,9 @@ absl::StatusOr<std::shared_ptr<Network>> CreateResnet(const ResnetSpec& spec,
   return GuardTorch("resnet", [&]() -> absl::StatusOr<std::shared_ptr<Network>> {
     Resnet model(spec, context);
     Initialize(*model, spec.init(), context.seed, LinearInit::kTorchDefault);
-    auto network = MakeNetwork(model, absl::StrCat("ResNet-", spec.depth(), spec.bottleneck() ? " (bottleneck)" : ""), GroupOf);
+    auto network = MakeNetwork(
+        model, absl::StrCat("ResNet-", spec.depth(), spec.bottleneck() ? " (bottleneck)" : ""),
+        GroupOf);
     network->stages = model->Stages();
     return network;
   });

@@ -25,7 +25,8 @@ std::shared_ptr<Network> MakeSmallModel(const std::string& model, const ModelCon
   return MakeSmallModelFromSpec(SmallModelSpecs().at(model), context);
 }
 
-std::shared_ptr<Network> MakeSmallModelFromSpec(const std::string& text, const ModelContext& context) {
+std::shared_ptr<Network> MakeSmallModelFromSpec(const std::string& text,
+                                                const ModelContext& context) {
   ModelSpec spec;
   absl::Status parsed = ParseTextProto(text, "model spec", &spec);
   auto network = parsed.ok() ? ModelRegistry::Global().CreateFromOneof(spec, context)

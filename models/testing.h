@@ -21,7 +21,8 @@ std::shared_ptr<Network> MakeSmallModel(const std::string& model, const ModelCon
 
 // The model of ModelSpec text `spec` (e.g. a small spec with a field added),
 // built for `context`; dies on failure.
-std::shared_ptr<Network> MakeSmallModelFromSpec(const std::string& spec, const ModelContext& context);
+std::shared_ptr<Network> MakeSmallModelFromSpec(const std::string& spec,
+                                                const ModelContext& context);
 
 }  // namespace rwn
 

@@ -22,10 +22,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "torch_support/status.h"
 #include "models/conv.h"
 #include "models/model.h"
 #include "models/vgg.pb.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -59,7 +59,8 @@ class VggImpl : public torch::nn::Module {
         stage->push_back(absl::StrCat("relu", i + 1), torch::nn::ReLU());
         channels = filters;
       }
-      stage->push_back("pool", torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).ceil_mode(true)));
+      stage->push_back("pool",
+                       torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).ceil_mode(true)));
       stages_.push_back(register_module(absl::StrCat("stage", s + 1), stage));
     }
     fc_ = register_module("fc", torch::nn::Linear(channels, context.num_classes));
@@ -94,7 +95,11 @@ absl::StatusOr<std::shared_ptr<Network>> CreateVgg(const VggSpec& spec,
     Vgg model(spec, context);
     // bearpaw's VGG draws the classifier from normal(0, 0.01), bias 0.
     Initialize(*model, spec.init(), context.seed, LinearInit::kNormal);
-    auto network = MakeNetwork(model, absl::StrCat("VGG-", spec.depth(), spec.batch_norm() ? "-BN" : "", spec.width_divisor() > 1 ? absl::StrCat("/", spec.width_divisor()) : ""), GroupOf);
+    auto network = MakeNetwork(
+        model,
+        absl::StrCat("VGG-", spec.depth(), spec.batch_norm() ? "-BN" : "",
+                     spec.width_divisor() > 1 ? absl::StrCat("/", spec.width_divisor()) : ""),
+        GroupOf);
     return network;
   });
 }

@@ -17,10 +17,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "torch_support/status.h"
 #include "models/conv.h"
 #include "models/model.h"
 #include "models/wide_resnet.pb.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -65,9 +65,9 @@ class WideResnetImpl : public torch::nn::Module {
     for (int stage = 0; stage < 3; ++stage) {
       torch::nn::Sequential blocks;
       for (int64_t i = 0; i < n; ++i) {
-        blocks->push_back(BasicBlock(i == 0 ? widths[stage] : widths[stage + 1],
-                                     widths[stage + 1], i == 0 && stage > 0 ? 2 : 1,
-                                     spec.dropout(), spec.batch_norm()));
+        blocks->push_back(BasicBlock(i == 0 ? widths[stage] : widths[stage + 1], widths[stage + 1],
+                                     i == 0 && stage > 0 ? 2 : 1, spec.dropout(),
+                                     spec.batch_norm()));
       }
       stages_.push_back(register_module(absl::StrCat("block", stage + 1), blocks));
     }
@@ -93,7 +93,8 @@ class WideResnetImpl : public torch::nn::Module {
                         }});
     }
     stages.push_back({"pool", {"bn1"}, [self](const torch::Tensor& x) { return self->Pool(x); }});
-    stages.push_back({"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
+    stages.push_back(
+        {"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});
     return stages;
   }
 
@@ -118,9 +119,8 @@ std::string GroupOf(const std::string& name) {
 absl::StatusOr<std::shared_ptr<Network>> CreateWideResnet(const WideResnetSpec& spec,
                                                           const ModelContext& context) {
   if (spec.depth() < 10 || (spec.depth() - 4) % 6 != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("depth = ", spec.depth(),
-                     "; allowed: 6n + 4 with n >= 1 (10, 16, 22, 28, 34, 40, ...)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "depth = ", spec.depth(), "; allowed: 6n + 4 with n >= 1 (10, 16, 22, 28, 34, 40, ...)"));
   }
   if (spec.widen_factor() < 1) {
     return absl::InvalidArgumentError(
@@ -134,7 +134,10 @@ absl::StatusOr<std::shared_ptr<Network>> CreateWideResnet(const WideResnetSpec& 
     WideResnet model(spec, context);
     // bearpaw's WRN zeroes the classifier's bias.
     Initialize(*model, spec.init(), context.seed, LinearInit::kZeroBias);
-    auto network = MakeNetwork(model, absl::StrCat("WRN-", spec.depth(), "-", spec.widen_factor(), spec.batch_norm() ? "" : " (no BN)"), GroupOf);
+    auto network = MakeNetwork(model,
+                               absl::StrCat("WRN-", spec.depth(), "-", spec.widen_factor(),
+                                            spec.batch_norm() ? "" : " (no BN)"),
+                               GroupOf);
     network->stages = model->Stages();
     return network;
   });

@@ -4,10 +4,10 @@
 
 #include <map>
 
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "models/model.h"
 #include "models/model.pb.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -109,7 +109,8 @@ TEST(WideResnetTest, BadOptionsNameTheValueAndTheAllowedForms) {
   spec.mutable_wide_resnet()->set_depth(27);
   auto made = ModelRegistry::Global().CreateFromOneof(spec, Cifar(10));
   ASSERT_EQ(made.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(made.status().message()), HasSubstr("wide_resnet: depth = 27; allowed: 6n + 4"));
+  EXPECT_THAT(std::string(made.status().message()),
+              HasSubstr("wide_resnet: depth = 27; allowed: 6n + 4"));
   spec.mutable_wide_resnet()->set_depth(16);
   spec.mutable_wide_resnet()->set_widen_factor(0);
   made = ModelRegistry::Global().CreateFromOneof(spec, Cifar(10));

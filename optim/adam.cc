@@ -14,9 +14,9 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "torch_support/status.h"
 #include "optim/adam.pb.h"
 #include "optim/optimizer.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {

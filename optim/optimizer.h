@@ -1,11 +1,11 @@
 // Optimizer and Schedule interfaces and their registries.
 //
 // An optimizer only ever receives learned tensors (W_l). A tensor learned in
-// part carries a mask (the dense masked path, docs/design.md, "Learn plans and the two conv paths"): every
-// optimizer must zero its gradient outside the mask before any state or
-// update sees it (weight decay and momentum included), so fixed entries stay
-// bit-identical. A learned tensor whose gradient autograd pruned has gradient
-// zero (it still decays), so the split and masked paths agree.
+// part carries a mask (the dense masked path, docs/design.md, "Learn plans and the two conv
+// paths"): every optimizer must zero its gradient outside the mask before any state or update sees
+// it (weight decay and momentum included), so fixed entries stay bit-identical. A learned tensor
+// whose gradient autograd pruned has gradient zero (it still decays), so the split and masked paths
+// agree.
 #ifndef RWN_OPTIM_OPTIMIZER_H_
 #define RWN_OPTIM_OPTIMIZER_H_
 

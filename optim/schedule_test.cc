@@ -4,9 +4,9 @@
 
 #include <cmath>
 
+#include "core/testing.h"
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {

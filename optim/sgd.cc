@@ -17,9 +17,9 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
-#include "torch_support/status.h"
 #include "optim/optimizer.h"
 #include "optim/sgd.pb.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -88,9 +88,9 @@ absl::StatusOr<std::unique_ptr<Optimizer>> CreateSgd(const SgdSpec& spec,
     if (!status.ok()) return status;
   }
   if (spec.nesterov() && (spec.momentum() == 0 || spec.dampening() != 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("nesterov needs momentum > 0 and dampening 0; got momentum = ",
-                     spec.momentum(), ", dampening = ", spec.dampening()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "nesterov needs momentum > 0 and dampening 0; got momentum = ", spec.momentum(),
+        ", dampening = ", spec.dampening()));
   }
   return GuardTorch("sgd", [&]() -> absl::StatusOr<std::unique_ptr<Optimizer>> {
     return std::unique_ptr<Optimizer>(new Sgd(spec, context.params));

@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -39,7 +39,8 @@ TEST(SgdTest, MatchesTorchOptimSgd) {
     torch::Tensor theirs = ours.detach().clone().requires_grad_();
     auto sgd = MakeSgd(Spec(nesterov), {{"w", ours, {}}});
     torch::optim::SGD reference(
-        {theirs}, torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(5e-4).nesterov(nesterov));
+        {theirs},
+        torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(5e-4).nesterov(nesterov));
     for (int step = 0; step < 3; ++step) {
       ours.mutable_grad() = Gradient(step);
       theirs.mutable_grad() = Gradient(step);

@@ -6,10 +6,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "optim/optimizer.h"
 #include "optim/optimizer.pb.h"
 #include "optim/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {

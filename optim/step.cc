@@ -27,8 +27,7 @@ class StepSchedule : public Schedule {
   StepSpec spec_;
 };
 
-absl::StatusOr<std::unique_ptr<Schedule>> CreateStep(const StepSpec& spec,
-                                                     const ScheduleContext&) {
+absl::StatusOr<std::unique_ptr<Schedule>> CreateStep(const StepSpec& spec, const ScheduleContext&) {
   if (!(spec.gamma() > 0 && spec.gamma() <= 1)) {
     return absl::InvalidArgumentError(
         absl::StrCat("gamma = ", spec.gamma(), "; allowed: 0 < gamma <= 1"));

@@ -26,9 +26,9 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
-#include "torch_support/status.h"
 #include "optim/optimizer.h"
 #include "optim/yellowfin.pb.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -97,7 +97,8 @@ class YellowFin : public Optimizer {
     for (size_t i = 0; i < grads.size(); ++i) {
       grad_avg_[i].mul_(beta).add_(grads[i], 1 - beta);
       grad_sq_avg_[i].mul_(beta).addcmul_(grads[i], grads[i], 1 - beta);
-      variance += (grad_sq_avg_[i] / debias - (grad_avg_[i] / debias).square()).sum().item<double>();
+      variance +=
+          (grad_sq_avg_[i] / debias - (grad_avg_[i] / debias).square()).sum().item<double>();
     }
     // Distance to the optimum.
     const double norm = average(norm_avg_, std::sqrt(h));
@@ -170,8 +171,8 @@ absl::StatusOr<std::unique_ptr<Optimizer>> CreateYellowFin(const YellowFinSpec& 
     if (!status.ok()) return status;
   }
   if (spec.curvature_window() < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "curvature_window = ", spec.curvature_window(), "; allowed: >= 1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("curvature_window = ", spec.curvature_window(), "; allowed: >= 1"));
   }
   return GuardTorch("yellowfin", [&]() -> absl::StatusOr<std::unique_ptr<Optimizer>> {
     return std::unique_ptr<Optimizer>(new YellowFin(spec, context.params));

@@ -46,9 +46,9 @@ absl::StatusOr<InputShape> ShapeOf(const ExperimentSpec& spec, const InputShape&
     }
     auto dataset = BuildData(spec);
     if (!dataset.ok()) {
-      return absl::Status(dataset.status().code(),
-                          absl::StrCat(dataset.status().message(),
-                                       " (or give --input=CxHxW --classes=N)"));
+      return absl::Status(
+          dataset.status().code(),
+          absl::StrCat(dataset.status().message(), " (or give --input=CxHxW --classes=N)"));
     }
     const Dataset& data = **dataset;
     shape = InputShape{data.channels(), data.height(), data.width(),
@@ -96,8 +96,8 @@ std::string Tables(const Network& network, const PlanCount& count,
     const Layer& layer = network.layers[i];
     const LayerCount& row = count.layers[i];
     layers.AddRow({layer.name, layer.group, LayerKindName(layer.kind),
-                   absl::StrJoin(layer.shape, "x"), WithCommas(row.params),
-                   WithCommas(row.learned), WithCommas(row.params - row.learned),
+                   absl::StrJoin(layer.shape, "x"), WithCommas(row.params), WithCommas(row.learned),
+                   WithCommas(row.params - row.learned),
                    flops.count(layer.name) ? MegaFlops(flops[layer.name]) : ""});
     if (groups.count(layer.group) == 0) group_order.push_back(layer.group);
     groups[layer.group].first += row.params;
@@ -116,9 +116,9 @@ std::string Tables(const Network& network, const PlanCount& count,
 
 absl::StatusOr<std::string> CountReport(const ExperimentSpec& spec, const InputShape& given) {
   ASSIGN_OR_RETURN(const InputShape shape, ShapeOf(spec, given));
-  ASSIGN_OR_RETURN(std::shared_ptr<Network> network,
-                   BuildNetwork(spec, ModelContext{shape.channels, shape.height, shape.width,
-                                                   shape.classes}));
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<Network> network,
+      BuildNetwork(spec, ModelContext{shape.channels, shape.height, shape.width, shape.classes}));
   ASSIGN_OR_RETURN(LearnPlan plan, BuildLearnPlan(spec, *network));
   const PlanCount count = CountPlan(plan, *network);
   std::map<std::string, int64_t> flops = ForwardFlops(*network, shape);

@@ -25,9 +25,9 @@ absl::Status RunGnuplot(const std::string& script_path, const std::string& scrip
   RETURN_IF_ERROR(WriteFileAtomically(script_path, script));
   const auto [status, output] = RunShell(absl::StrCat("gnuplot ", ShellQuote(script_path)));
   if (status != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "gnuplot failed on ", script_path, " (install Debian's gnuplot-nox with ./setup.sh): ",
-        output));
+    return absl::FailedPreconditionError(
+        absl::StrCat("gnuplot failed on ", script_path,
+                     " (install Debian's gnuplot-nox with ./setup.sh): ", output));
   }
   return absl::OkStatus();
 }

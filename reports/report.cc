@@ -27,9 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The file name stem of a sweep's table and figures.
-std::string FileStem(const std::string& sweep) {
-  return absl::StrReplaceAll(sweep, {{"/", "_"}});
-}
+std::string FileStem(const std::string& sweep) { return absl::StrReplaceAll(sweep, {{"/", "_"}}); }
 
 // y = a + b x by least squares.
 std::pair<double, double> Fit(const std::vector<std::pair<double, double>>& xy) {
@@ -56,7 +54,8 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
   }
   if (lines.empty()) return absl::OkStatus();
   std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_fraction.png")).string()), "set title ", GnuplotQuote(absl::StrCat(sweep, ": test accuracy against the fraction of weights learned")),
+      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_fraction.png")).string()), "set title ",
+      GnuplotQuote(absl::StrCat(sweep, ": test accuracy against the fraction of weights learned")),
       "\nset xlabel 'fraction of parameters learned (log scale)'\n"
       "set ylabel 'test top-1 accuracy (%)'\nset logscale x\nset key bottom right\nset grid\n");
   std::vector<std::string> plots;
@@ -70,7 +69,8 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
                       100 * p->final_top1.std, "\n");
     }
     absl::StrAppend(&data, "\n\n");
-    plots.push_back(absl::StrCat("data index ", index++, " with yerrorlines title ", GnuplotQuote(label)));
+    plots.push_back(
+        absl::StrCat("data index ", index++, " with yerrorlines title ", GnuplotQuote(label)));
   }
   for (const auto& [model, accuracy] : reference) {
     plots.push_back(absl::StrCat(accuracy, " with lines dashtype 2 title ",
@@ -78,9 +78,10 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
   }
   const std::string data_path = (fs::path(out) / (FileStem(sweep) + "_fraction.dat")).string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
-  absl::StrAppend(&script, "data = ", GnuplotQuote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "),
-                  "\n");
-  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (FileStem(sweep) + "_fraction.gp")).string(), script));
+  absl::StrAppend(&script, "data = ", GnuplotQuote(data_path), "\nplot ",
+                  absl::StrJoin(plots, ", \\\n  "), "\n");
+  RETURN_IF_ERROR(
+      RunGnuplot((fs::path(out) / (FileStem(sweep) + "_fraction.gp")).string(), script));
   written->push_back(FileStem(sweep) + "_fraction.png");
   return absl::OkStatus();
 }
@@ -125,18 +126,19 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
       double low = xy[0].first, high = xy[0].first;
       for (auto [x, y] : xy) low = std::min(low, x), high = std::max(high, x);
       absl::StrAppend(&data, low, " ", a + b * low, "\n", high, " ", a + b * high, "\n\n\n");
-      plots.push_back(absl::StrCat("data index ", index++, " with lines linecolor ", color,
-                                   " title ",
-                                   GnuplotQuote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
+      plots.push_back(
+          absl::StrCat("data index ", index++, " with lines linecolor ", color, " title ",
+                       GnuplotQuote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
     }
   }
   const std::string data_path = (fs::path(out) / (FileStem(sweep) + "_params.dat")).string();
   RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
   const std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_params.png")).string()), "set title ", GnuplotQuote(absl::StrCat(sweep, ": test accuracy against learned parameters")),
+      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_params.png")).string()), "set title ",
+      GnuplotQuote(absl::StrCat(sweep, ": test accuracy against learned parameters")),
       "\nset xlabel 'log10(learned parameters)'\nset ylabel 'test top-1 accuracy (%)'\n"
-      "set key bottom right\nset grid\n", "data = ", GnuplotQuote(data_path), "\nplot ",
-      absl::StrJoin(plots, ", \\\n  "), "\n");
+      "set key bottom right\nset grid\n",
+      "data = ", GnuplotQuote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "), "\n");
   RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (FileStem(sweep) + "_params.gp")).string(), script));
   written->push_back(FileStem(sweep) + "_params.png");
   return absl::OkStatus();
@@ -186,7 +188,8 @@ absl::Status DimensionsFigure(const std::string& sweep, const std::vector<const 
       absl::StrAppend(&data, at.first, " ", at.second, " ", label, "\n");
     }
     absl::StrAppend(&data, "\n\n");
-    plots.push_back(absl::StrCat("data index ", index, " using 1:2 with points pointtype 7 pointsize 1.5 title ",
+    plots.push_back(absl::StrCat("data index ", index,
+                                 " using 1:2 with points pointtype 7 pointsize 1.5 title ",
                                  GnuplotQuote(absl::StrCat("dim_slice ", dimension))));
     plots.push_back(absl::StrCat("data index ", index++,
                                  " using 1:2:3 with labels offset 0,1 font 'Sans,9' notitle"));
@@ -344,8 +347,8 @@ Table RunsTable(const std::vector<RunRecord>& runs) {
 
 // One row per point, mean +- std over seeds.
 Table PointsTable(const std::vector<Point>& points) {
-  Table table({"point", "model", "dataset", "learned / params", "learned", "runs",
-               "test top-1 (%)", "best-epoch test top-1 (%)"},
+  Table table({"point", "model", "dataset", "learned / params", "learned", "runs", "test top-1 (%)",
+               "best-epoch test top-1 (%)"},
               {Table::kLeft, Table::kLeft, Table::kLeft, Table::kRight, Table::kRight,
                Table::kRight, Table::kRight, Table::kRight});
   for (const Point& p : points) {
@@ -416,7 +419,8 @@ Table PivotTable(const std::vector<const Point*>& members) {
       if (axis != row_axis) others.push_back(p->labels[axis]);
     }
     const std::string column = others.empty() ? "test top-1 (%)" : absl::StrJoin(others, " / ");
-    if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
+    if (std::find(columns.begin(), columns.end(), column) == columns.end())
+      columns.push_back(column);
     if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
     cells[{row, column}] = p;
   }
@@ -440,8 +444,8 @@ Table PivotTable(const std::vector<const Point*>& members) {
 // A sweep's table and, unless it is of ensembles, its figures.
 absl::Status WriteSweep(const std::string& sweep, const std::vector<const Point*>& members,
                         const ReportWriter& writer) {
-  const bool ensembles = std::all_of(members.begin(), members.end(),
-                                     [](const Point* p) { return p->members > 0; });
+  const bool ensembles =
+      std::all_of(members.begin(), members.end(), [](const Point* p) { return p->members > 0; });
   const Table table = ensembles ? EnsembleTable(members) : PivotTable(members);
   RETURN_IF_ERROR(writer.Write(FileStem(sweep) + ".md", table.ToMarkdown()));
   RETURN_IF_ERROR(writer.Write(FileStem(sweep) + ".csv", table.ToCsv()));

@@ -68,8 +68,8 @@ struct Point {
   std::string model, dataset;
   int64_t params = 0, learned = 0;
   Stat final_top1, best_top1;
-  double fraction = 1;   // learned / params
-  std::string fixed;     // "random" or "zero"
+  double fraction = 1;       // learned / params
+  std::string fixed;         // "random" or "zero"
   bool all_learned = false;  // no learn block, or one that learns every parameter
   // The weight dimension the run slices when its learn block has a single
   // slicing selector (the paper's dim_slice), as the selector names it

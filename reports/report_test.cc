@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/files.h"
-#include "core/text_proto.h"
 #include "core/testing.h"
+#include "core/text_proto.h"
 
 namespace rwn {
 namespace {
@@ -21,9 +21,7 @@ using ::testing::HasSubstr;
 
 class ReportTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = TestDir("report");
-  }
+  void SetUp() override { root_ = TestDir("report"); }
 
   // A finished run folder of sweep point `name` ("<sweep>/<label>/...", with
   // a last "/seed-N" when the sweep lists seeds) on the axes `axes_`, at
@@ -49,8 +47,7 @@ class ReportTest : public ::testing::Test {
                      "\",\"dataset\":\"Fashion-MNIST\",\"params\":1000,"
                      "\"learned_params\":",
                      learned, ",\"final_test_top1\":", final_top1,
-                     ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2", extra_summary,
-                     "}")));
+                     ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2", extra_summary, "}")));
   }
 
   std::vector<std::string> axes_ = {"a1", "a2", "a3"};
@@ -67,8 +64,7 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   AddRun("t1/wrn/cifar10/all", 1, "WRN", 1000, 0.90, 0.91);
   fs::create_directories(root_ / "runs" / "t1/unfinished/x");
   ASSERT_OK(WriteFileAtomically((root_ / "runs/t1/unfinished/x/spec.pbtxt").string(),
-                                  "name: \"t1/unfinished\"")
-                  );
+                                "name: \"t1/unfinished\""));
   int unfinished = 0;
   auto runs = ReadRuns((root_ / "runs").string(), &unfinished);
   ASSERT_OK(runs);
@@ -97,9 +93,11 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   EXPECT_THAT(pivot, HasSubstr("| block1 | 82.00 +- 2.83 |          50.00 |"));
   EXPECT_THAT(pivot, HasSubstr("| fc     |         40.00 |                |"));
   const std::string csv = *ReadFile((root_ / "report/points.csv").string());
-  EXPECT_THAT(csv, HasSubstr("t1/wrn/cifar10/block1,WRN,Fashion-MNIST,\"100 / 1,000\",10.00%,2,82.00 +- 2.83,83.00 +- 2.83"));
-  EXPECT_THAT(*ReadFile((root_ / "report/runs.csv").string()),
-              HasSubstr("t1/wrn/cifar10/block1/seed-2,2,WRN,Fashion-MNIST,1000,100,0.8400,0.8500,2"));
+  EXPECT_THAT(csv, HasSubstr("t1/wrn/cifar10/block1,WRN,Fashion-MNIST,\"100 / "
+                             "1,000\",10.00%,2,82.00 +- 2.83,83.00 +- 2.83"));
+  EXPECT_THAT(
+      *ReadFile((root_ / "report/runs.csv").string()),
+      HasSubstr("t1/wrn/cifar10/block1/seed-2,2,WRN,Fashion-MNIST,1000,100,0.8400,0.8500,2"));
   for (const char* png : {"t1_fraction.png", "t1_params.png"}) {
     const std::string image = *ReadFile((root_ / "report" / png).string());
     ASSERT_GT(image.size(), 1000u) << png;
@@ -138,8 +136,7 @@ TEST_F(ReportTest, RowsAndColumnsFollowTheSweepsAxisOrder) {
   int point = 0;
   for (const char* arch : {"wrn", "densenet"}) {
     for (const char* group : {"conv1", "block1", "fc", "bn"}) {
-      AddRun(absl::StrCat("t/", arch, "/", group), 1, arch, 10, 0.5, 0.5, "", "", "runs",
-             point++);
+      AddRun(absl::StrCat("t/", arch, "/", group), 1, arch, 10, 0.5, 0.5, "", "", "runs", point++);
     }
   }
   auto runs = ReadRuns((root_ / "runs").string());
@@ -157,10 +154,12 @@ TEST_F(ReportTest, RowsAndColumnsFollowTheSweepsAxisOrder) {
 }
 
 TEST_F(ReportTest, EnsemblesGetTheLayoutOfTable4AndTheirMembersAreNotRuns) {
-  const char* kFc = ",\"ensemble\":{\"members\":5,\"mean_member_test_top1\":0.685,"
-                    "\"ensemble_test_top1\":0.7025,\"base_test_top1\":0.6}";
-  const char* kFull = ",\"ensemble\":{\"members\":5,\"mean_member_test_top1\":0.717,"
-                      "\"ensemble_test_top1\":0.7635,\"base_test_top1\":0.6}";
+  const char* kFc =
+      ",\"ensemble\":{\"members\":5,\"mean_member_test_top1\":0.685,"
+      "\"ensemble_test_top1\":0.7025,\"base_test_top1\":0.6}";
+  const char* kFull =
+      ",\"ensemble\":{\"members\":5,\"mean_member_test_top1\":0.717,"
+      "\"ensemble_test_top1\":0.7635,\"base_test_top1\":0.6}";
   AddRun("t4/fc", 1, "DenseNet", 137090, 0.7025, 0.7025, "", kFc);
   AddRun("t4/full", 1, "DenseNet", 3845810, 0.7635, 0.7635, "", kFull);
   // A member's run folder inside the ensemble's folder.
@@ -171,8 +170,10 @@ TEST_F(ReportTest, EnsemblesGetTheLayoutOfTable4AndTheirMembersAreNotRuns) {
   ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
   const std::string table = *ReadFile((root_ / "report/t4.md").string());
   EXPECT_THAT(table, HasSubstr("mean member top-1 (%) | ensemble top-1 (%)"));
-  EXPECT_THAT(table, HasSubstr("| fc   | DenseNet |       5 |               137,090 |                 68.50 |              70.25 |          60.00 |"));
-  EXPECT_THAT(table, HasSubstr("| full | DenseNet |       5 |             3,845,810 |                 71.70 |              76.35 |"));
+  EXPECT_THAT(table, HasSubstr("| fc   | DenseNet |       5 |               137,090 |              "
+                               "   68.50 |              70.25 |          60.00 |"));
+  EXPECT_THAT(table, HasSubstr("| full | DenseNet |       5 |             3,845,810 |              "
+                               "   71.70 |              76.35 |"));
   EXPECT_FALSE(fs::exists(root_ / "report/t4_fraction.png"));
 }
 

@@ -2,9 +2,9 @@
 
 #include <torch/torch.h>
 
-#include "absl/strings/str_cat.h"
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -33,11 +33,10 @@ Table MakeTable(const std::vector<LayerWeights>& rows) {
               {Table::kLeft, Table::kLeft, Table::kRight, Table::kRight, Table::kRight,
                Table::kRight, Table::kRight, Table::kRight});
   for (const LayerWeights& r : rows) {
-    table.AddRow({r.layer, r.group, absl::StrCat(r.learned), absl::StrCat(r.fixed),
-                  absl::StrFormat("%.6g", r.learned_mean_abs),
-                  absl::StrFormat("%.6g", r.learned_variance),
-                  absl::StrFormat("%.6g", r.fixed_mean_abs),
-                  absl::StrFormat("%.6g", r.fixed_variance)});
+    table.AddRow(
+        {r.layer, r.group, absl::StrCat(r.learned), absl::StrCat(r.fixed),
+         absl::StrFormat("%.6g", r.learned_mean_abs), absl::StrFormat("%.6g", r.learned_variance),
+         absl::StrFormat("%.6g", r.fixed_mean_abs), absl::StrFormat("%.6g", r.fixed_variance)});
   }
   return table;
 }
@@ -84,11 +83,10 @@ absl::StatusOr<Analyzed> AnalyzeRuns(const std::vector<RunRecord>& runs, Table* 
     const std::string label =
         parts.size() > 1 ? absl::StrJoin(parts.begin() + 1, parts.end(), " / ") : parts[0];
     for (const LayerWeights& r : rows) {
-      csv->AddRow({record.spec.name(), r.layer, r.group, absl::StrCat(r.learned),
-                   absl::StrCat(r.fixed), absl::StrFormat("%.6g", r.learned_mean_abs),
-                   absl::StrFormat("%.6g", r.learned_variance),
-                   absl::StrFormat("%.6g", r.fixed_mean_abs),
-                   absl::StrFormat("%.6g", r.fixed_variance)});
+      csv->AddRow(
+          {record.spec.name(), r.layer, r.group, absl::StrCat(r.learned), absl::StrCat(r.fixed),
+           absl::StrFormat("%.6g", r.learned_mean_abs), absl::StrFormat("%.6g", r.learned_variance),
+           absl::StrFormat("%.6g", r.fixed_mean_abs), absl::StrFormat("%.6g", r.fixed_variance)});
     }
     analyzed.push_back({label, std::move(rows)});
   }
@@ -110,8 +108,9 @@ std::vector<std::string> FigureData(const Analyzed& analyzed, std::string* data)
       any = true;
     }
     absl::StrAppend(data, "\n\n");
-    if (any) lines.push_back(absl::StrCat("data index ", index, " using 1:%d with linespoints title ",
-                                          GnuplotQuote(absl::StrCat("learned, ", label))));
+    if (any)
+      lines.push_back(absl::StrCat("data index ", index, " using 1:%d with linespoints title ",
+                                   GnuplotQuote(absl::StrCat("learned, ", label))));
     ++index;
   }
   bool any_fixed = false;

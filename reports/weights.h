@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "run/load.h"
 #include "reports/report.h"
+#include "run/load.h"
 
 namespace rwn {
 

@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/files.h"
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "reports/report.h"
 #include "run/run.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -19,14 +19,15 @@ namespace {
 TEST(WeightsTest, SeparatesLearnedFromFixedWeightsOfATrainedRun) {
   ExperimentSpec spec;
   ASSERT_OK(ParseTextProto(R"pb(
-    name: "weights"
-    model { wide_resnet { depth: 10 widen_factor: 1 } }
-    dataset { synthetic { train_size: 128 test_size: 32 } }
-    learn { selector { filter_fraction { fraction: 0.25 } } }
-    optimizer { sgd { lr: 0.5 weight_decay: 0.05 } }
-    epochs: 2
-    batch_size: 32
-  )pb", "spec", &spec));
+                             name: "weights"
+                             model { wide_resnet { depth: 10 widen_factor: 1 } }
+                             dataset { synthetic { train_size: 128 test_size: 32 } }
+                             learn { selector { filter_fraction { fraction: 0.25 } } }
+                             optimizer { sgd { lr: 0.5 weight_decay: 0.05 } }
+                             epochs: 2
+                             batch_size: 32
+                           )pb",
+                           "spec", &spec));
   RunOptions options;
   options.out = TestDir("runs");
   options.quiet = true;
@@ -52,8 +53,8 @@ TEST(WeightsTest, SeparatesLearnedFromFixedWeightsOfATrainedRun) {
   EXPECT_LT(learned, fixed);
   const std::string table = WeightsMarkdown(rows);
   EXPECT_THAT(table, ::testing::HasSubstr("| conv1 "));
-  EXPECT_THAT(WeightsCsv(rows), ::testing::StartsWith(
-                                    "layer,group,learned,fixed,learned mean |w|,learned var"));
+  EXPECT_THAT(WeightsCsv(rows),
+              ::testing::StartsWith("layer,group,learned,fixed,learned mean |w|,learned var"));
 }
 
 TEST(WeightsTest, Figure6DrawsEveryRunsLearnedWeightsAndTheFixedOnes) {
@@ -62,16 +63,17 @@ TEST(WeightsTest, Figure6DrawsEveryRunsLearnedWeightsAndTheFixedOnes) {
   options.quiet = true;
   for (const char* fraction : {"0.25", "1.0"}) {
     ExperimentSpec spec;
-    ASSERT_OK(ParseTextProto(absl::StrCat(R"pb(
-      model { wide_resnet { depth: 10 widen_factor: 1 } }
-      dataset { synthetic { train_size: 128 test_size: 32 } }
-      optimizer { sgd { lr: 0.1 } }
-      epochs: 1
-      batch_size: 32
-      name: "fig6/)pb", fraction, "\" learn { selector { filter_fraction { fraction: ", fraction,
-                                            " } } }"),
-                               "spec", &spec)
-                    );
+    ASSERT_OK(ParseTextProto(
+        absl::StrCat(R"pb(
+                       model { wide_resnet { depth: 10 widen_factor: 1 } }
+                       dataset { synthetic { train_size: 128 test_size: 32 } }
+                       optimizer { sgd { lr: 0.1 } }
+                       epochs: 1
+                       batch_size: 32
+                       name: "fig6/)pb",
+                     fraction, "\" learn { selector { filter_fraction { fraction: ", fraction,
+                     " } } }"),
+        "spec", &spec));
     ASSERT_OK(RunExperiment(spec, options));
   }
   auto runs = ReadRuns(options.out);
@@ -94,7 +96,8 @@ TEST(WeightsTest, Figure6DrawsEveryRunsLearnedWeightsAndTheFixedOnes) {
   ASSERT_OK(data);
   const std::vector<std::string> blocks = absl::StrSplit(*data, "\n\n\n");
   ASSERT_EQ(blocks.size(), 3u);
-  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(blocks[2], '\n', absl::SkipEmpty())).size(), 9u);
+  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(blocks[2], '\n', absl::SkipEmpty())).size(),
+            9u);
   auto gp = ReadFile(report + "/weights.gp");
   EXPECT_THAT(*gp, ::testing::HasSubstr("learned, 0.25"));
   EXPECT_THAT(*gp, ::testing::HasSubstr("fixed (random initialization)"));

@@ -28,9 +28,9 @@ absl::Status CopyTensors(const TensorDict& from, const TensorDict& to,
     const torch::Tensor* value = from.find(target.key());
     if (value == nullptr) return mismatch(absl::StrCat("it has no '", target.key(), "'"));
     if (value->sizes() != target.value().sizes()) {
-      return mismatch(absl::StrCat("'", target.key(), "' is [",
-                                   absl::StrJoin(value->sizes(), ","), "] there and [",
-                                   absl::StrJoin(target.value().sizes(), ","), "] here"));
+      return mismatch(absl::StrCat("'", target.key(), "' is [", absl::StrJoin(value->sizes(), ","),
+                                   "] there and [", absl::StrJoin(target.value().sizes(), ","),
+                                   "] here"));
     }
     target.value().copy_(*value);
   }
@@ -42,13 +42,13 @@ absl::Status CopyTensors(const TensorDict& from, const TensorDict& to,
 absl::Status CopyWeights(const Network& from, const std::string& source, Network* to) {
   torch::NoGradGuard no_grad;
   auto mismatch = [&](const std::string& what) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "init_from = \"", source, "\": its model (", from.description,
-        ") does not fit this spec's (", to->description, "): ", what,
-        "; allowed: a run of the same model and dataset"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("init_from = \"", source, "\": its model (", from.description,
+                     ") does not fit this spec's (", to->description, "): ", what,
+                     "; allowed: a run of the same model and dataset"));
   };
-  RETURN_IF_ERROR(CopyTensors(from.module->named_parameters(), to->module->named_parameters(),
-                              mismatch));
+  RETURN_IF_ERROR(
+      CopyTensors(from.module->named_parameters(), to->module->named_parameters(), mismatch));
   return CopyTensors(from.module->named_buffers(), to->module->named_buffers(), mismatch);
 }
 
@@ -59,9 +59,9 @@ absl::Status CheckFrozenPrefix(const ExperimentSpec& spec, const Dataset& datase
       (augmentation.crop_padding == 0 && !augmentation.flip)) {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "cache_frozen_prefix = true needs un-augmented data, but ", dataset.description,
-      " is augmented by default; set augment: false"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("cache_frozen_prefix = true needs un-augmented data, but ", dataset.description,
+                   " is augmented by default; set augment: false"));
 }
 
 // Applies the plan to the network and builds the optimizer and schedule.

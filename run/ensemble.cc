@@ -9,7 +9,6 @@
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "core/text_proto.h"
-#include "torch_support/status.h"
 #include "datasets/dataset.h"
 #include "experiments/spec.h"
 #include "run/load.h"
@@ -17,6 +16,7 @@
 #include "run/run_folder.h"
 #include "run/train_run.h"
 #include "selectors/plan.h"
+#include "torch_support/status.h"
 #include "train/trainer.h"
 
 namespace rwn {
@@ -124,8 +124,8 @@ absl::Status Evaluate(const ExperimentSpec& spec, const RunFolder& folder, Loade
 }
 
 // The ensemble's summary from its members' and its evaluation.
-RunSummary SummaryOf(const ExperimentSpec& spec, const RunSummary& member,
-                     int64_t learned, double seconds, const EnsembleEvaluation& evaluation) {
+RunSummary SummaryOf(const ExperimentSpec& spec, const RunSummary& member, int64_t learned,
+                     double seconds, const EnsembleEvaluation& evaluation) {
   RunSummary summary;
   summary.set_model(member.model());
   summary.set_dataset(member.dataset());
@@ -192,8 +192,8 @@ absl::StatusOr<EnsembleEvaluation> EvaluateEnsemble(const ExperimentSpec& spec,
   const RunFolder folder(dir);
   ASSIGN_OR_RETURN(LoadedRun base, LoadRun(folder.Sub("base").dir()));
   EnsembleEvaluation result;
-  RETURN_IF_ERROR(GuardTorch("evaluating the ensemble",
-                             [&] { return Evaluate(spec, folder, base, &result); }));
+  RETURN_IF_ERROR(
+      GuardTorch("evaluating the ensemble", [&] { return Evaluate(spec, folder, base, &result); }));
   return result;
 }
 
@@ -227,8 +227,8 @@ absl::StatusOr<RunOutcome> RunEnsemble(const ExperimentSpec& spec, const RunOpti
   sub.dir = folder.Sub("base").dir();
   ASSIGN_OR_RETURN(RunOutcome base, TrainRun(EnsembleBaseSpec(spec), sub));
   RETURN_IF_ERROR(note(absl::StrFormat("base: %.2f%% after %d epochs, learning %d parameters",
-                                       100 * base.summary.final_test_top1(),
-                                       base.summary.epochs(), base.summary.learned_params())));
+                                       100 * base.summary.final_test_top1(), base.summary.epochs(),
+                                       base.summary.learned_params())));
   int64_t learned = 0;
   double seconds = base.summary.wall_seconds();
   RunSummary member;

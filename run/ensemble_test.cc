@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "run/load.h"
 #include "run/run.h"
@@ -18,7 +19,6 @@
 #include "selectors/plan.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -104,14 +104,17 @@ TEST(EnsembleTest, TrainsStoresDeltasAndEvaluatesOnTheSharedBase) {
 
     // The member's fixed weights are the base's trained weights.
     const std::string conv = "block2.0.conv1.weight";
-    const torch::Tensor mask = LearnedMask(member->plan, conv, CurrentValue(*base->network, conv).sizes().vec());
+    const torch::Tensor mask =
+        LearnedMask(member->plan, conv, CurrentValue(*base->network, conv).sizes().vec());
     ASSERT_GT(mask.sum().item<int64_t>(), 0);
     ASSERT_LT(mask.sum().item<int64_t>(), mask.numel());
     const torch::Tensor fixed = ~mask;
-    EXPECT_TRUE(CurrentValue(*member->network, conv).masked_select(fixed).equal(
-        CurrentValue(*base->network, conv).masked_select(fixed)));
-    EXPECT_FALSE(CurrentValue(*member->network, conv).masked_select(mask).equal(
-        CurrentValue(*base->network, conv).masked_select(mask)));
+    EXPECT_TRUE(CurrentValue(*member->network, conv)
+                    .masked_select(fixed)
+                    .equal(CurrentValue(*base->network, conv).masked_select(fixed)));
+    EXPECT_FALSE(CurrentValue(*member->network, conv)
+                     .masked_select(mask)
+                     .equal(CurrentValue(*base->network, conv).masked_select(mask)));
     selections.push_back(mask);
 
     // Its checkpoint holds only the learned entries (4 bytes each).
@@ -150,10 +153,11 @@ TEST(EnsembleTest, BadEnsembleSpecsAreRefusedBeforeAnythingIsWritten) {
     const char* patch;
     const char* message;
   };
-  for (const Case& c : {Case{"ensemble { members: 1 }", "ensemble.members = 1; allowed: >= 2"},
-                        Case{"ensemble { base_epochs: 0 }", "ensemble.base_epochs = 0"},
-                        Case{"init_from: \"elsewhere\"", "ensemble together with init_from"},
-                        Case{"learn { selector { layer_group { group: \"block9\" } } }", "block9"}}) {
+  for (const Case& c :
+       {Case{"ensemble { members: 1 }", "ensemble.members = 1; allowed: >= 2"},
+        Case{"ensemble { base_epochs: 0 }", "ensemble.base_epochs = 0"},
+        Case{"init_from: \"elsewhere\"", "ensemble together with init_from"},
+        Case{"learn { selector { layer_group { group: \"block9\" } } }", "block9"}}) {
     ExperimentSpec spec = Spec();
     ExperimentSpec patch;
     ASSERT_OK(ParseTextProto(c.patch, "patch", &patch)) << c.patch;

@@ -74,9 +74,12 @@ absl::StatusOr<Rank> StartRank(const LaunchOptions& options, int i, int port) {
   spawn.argv = options.argv;
   spawn.output_fd = pipe_fds[1];
   const std::string rank = std::to_string(i), world = std::to_string(options.nproc);
-  spawn.env = {{"RANK", rank},          {"LOCAL_RANK", rank},
-               {"WORLD_SIZE", world},   {"LOCAL_WORLD_SIZE", world},
-               {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", std::to_string(port)}};
+  spawn.env = {{"RANK", rank},
+               {"LOCAL_RANK", rank},
+               {"WORLD_SIZE", world},
+               {"LOCAL_WORLD_SIZE", world},
+               {"MASTER_ADDR", "127.0.0.1"},
+               {"MASTER_PORT", std::to_string(port)}};
   absl::StatusOr<pid_t> pid = Spawn(spawn);
   close(pipe_fds[1]);
   if (!pid.ok()) {

@@ -16,9 +16,9 @@ namespace rwn {
 
 struct LaunchOptions {
   int nproc = 1;
-  int master_port = 0;          // 0: a free port on 127.0.0.1
+  int master_port = 0;            // 0: a free port on 127.0.0.1
   std::vector<std::string> argv;  // the command each rank runs (argv[0] is the program)
-  int grace_seconds = 10;       // SIGTERM to SIGKILL
+  int grace_seconds = 10;         // SIGTERM to SIGKILL
 };
 
 // Runs the ranks to the end; returns 0 when all exit 0, else the first

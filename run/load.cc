@@ -31,8 +31,8 @@ absl::StatusOr<LoadedRun> LoadRun(const std::string& dir) {
   const RunFolder folder(dir);
   ASSIGN_OR_RETURN(ExperimentSpec spec, folder.ReadSpec());
   if (!folder.HasCheckpoint()) {
-    return absl::NotFoundError(absl::StrCat(
-        folder.checkpoint(), ": missing; is this a run folder with a trained epoch?"));
+    return absl::NotFoundError(
+        absl::StrCat(folder.checkpoint(), ": missing; is this a run folder with a trained epoch?"));
   }
   ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(folder.checkpoint()));
   ASSIGN_OR_RETURN(std::shared_ptr<Network> initial, LoadInitialWeights(spec, dir));

@@ -18,8 +18,8 @@ absl::Status CheckSpec(const ExperimentSpec& spec) {
 absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options) {
   RETURN_IF_ERROR(ValidateSpec(spec));
   if (options.checkpoint_every < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "checkpoint_every = ", options.checkpoint_every, "; allowed: >= 0 (0 = only the last)"));
+    return absl::InvalidArgumentError(absl::StrCat("checkpoint_every = ", options.checkpoint_every,
+                                                   "; allowed: >= 0 (0 = only the last)"));
   }
   if (spec.has_ensemble()) return RunEnsemble(spec, options);
   return TrainRun(spec, options);

@@ -25,8 +25,7 @@ std::string ArrayRanges(const std::vector<int>& indices) {
   for (size_t i = 0; i < indices.size();) {
     size_t j = i;
     while (j + 1 < indices.size() && indices[j + 1] == indices[j] + 1) ++j;
-    ranges.push_back(i == j ? absl::StrCat(indices[i])
-                            : absl::StrCat(indices[i], "-", indices[j]));
+    ranges.push_back(i == j ? absl::StrCat(indices[i]) : absl::StrCat(indices[i], "-", indices[j]));
     i = j + 1;
   }
   return absl::StrJoin(ranges, ",");
@@ -39,13 +38,13 @@ absl::Status ValidateSlurmOptions(const SlurmOptions& options) {
                                    {"--spec", options.spec_path},
                                    {"--out", options.out}}) {
     if (!fs::path(path).is_absolute()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          flag, " = \"", path, "\"; allowed: an absolute path (tasks run elsewhere)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " = \"", path, "\"; allowed: an absolute path (tasks run elsewhere)"));
     }
   }
   if (options.max_parallel < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max_parallel=", options.max_parallel, "; allowed: >= 0 (0 = no limit)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_parallel=", options.max_parallel, "; allowed: >= 0 (0 = no limit)"));
   }
   if (options.cpus_per_task < 1) {
     return absl::InvalidArgumentError(
@@ -53,14 +52,14 @@ absl::Status ValidateSlurmOptions(const SlurmOptions& options) {
   }
   static const std::regex kTime(R"(\d+|\d+:\d{2}|\d+:\d{2}:\d{2}|\d+-\d+(:\d{2}(:\d{2})?)?)");
   if (!options.time.empty() && !std::regex_match(options.time, kTime)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--time=", options.time,
-        "; allowed: minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]] (sbatch's forms)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--time=", options.time,
+                     "; allowed: minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]] (sbatch's forms)"));
   }
   static const std::regex kPartition("[A-Za-z0-9_.-]*");
   if (!std::regex_match(options.partition, kPartition)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--partition=", options.partition, "; allowed: letters, digits, '.', '_', '-'"));
+    return absl::InvalidArgumentError(absl::StrCat("--partition=", options.partition,
+                                                   "; allowed: letters, digits, '.', '_', '-'"));
   }
   return absl::OkStatus();
 }
@@ -70,20 +69,19 @@ std::string SlurmScript(const std::vector<SweepPoint>& points, const std::vector
   const std::string sweep = points.empty() ? "sweep" : points[0].spec.sweep().name();
   std::string array = ArrayRanges(indices);
   if (options.max_parallel > 0) absl::StrAppend(&array, "%", options.max_parallel);
-  std::string script = absl::StrCat(
-      "#!/bin/bash\n",
-      "# rwn sweep ", options.spec_path, ": ", indices.size(), " of ", points.size(),
-      " points, one array task each.\n",
-      "#SBATCH --job-name=rwn-", sweep, "\n",
-      "#SBATCH --array=", array, "\n",
-      "#SBATCH --cpus-per-task=", options.cpus_per_task, "\n",
-      "#SBATCH --ntasks=1\n",
-      "#SBATCH --output=", SweepLogDir(points, options.out), "/point-%a.log\n");
-  if (!options.partition.empty()) absl::StrAppend(&script, "#SBATCH --partition=", options.partition, "\n");
+  std::string script =
+      absl::StrCat("#!/bin/bash\n", "# rwn sweep ", options.spec_path, ": ", indices.size(), " of ",
+                   points.size(), " points, one array task each.\n", "#SBATCH --job-name=rwn-",
+                   sweep, "\n", "#SBATCH --array=", array, "\n",
+                   "#SBATCH --cpus-per-task=", options.cpus_per_task, "\n", "#SBATCH --ntasks=1\n",
+                   "#SBATCH --output=", SweepLogDir(points, options.out), "/point-%a.log\n");
+  if (!options.partition.empty())
+    absl::StrAppend(&script, "#SBATCH --partition=", options.partition, "\n");
   if (!options.time.empty()) absl::StrAppend(&script, "#SBATCH --time=", options.time, "\n");
-  absl::StrAppend(&script, "exec ", ShellQuote(options.rwn), " sweep --spec=",
-                  ShellQuote(options.spec_path), " --point=\"$SLURM_ARRAY_TASK_ID\" --out=",
-                  ShellQuote(options.out), " --threads=", options.cpus_per_task, " --quiet\n");
+  absl::StrAppend(&script, "exec ", ShellQuote(options.rwn),
+                  " sweep --spec=", ShellQuote(options.spec_path),
+                  " --point=\"$SLURM_ARRAY_TASK_ID\" --out=", ShellQuote(options.out),
+                  " --threads=", options.cpus_per_task, " --quiet\n");
   return script;
 }
 

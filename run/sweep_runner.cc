@@ -56,11 +56,10 @@ void Report(const PointOutcome& o, int done, int total, int failed) {
     return;
   }
   const bool already = o.state == PointOutcome::kAlreadyFinished;
-  const std::string seconds =
-      already ? "" : absl::StrCat(" (", static_cast<int>(o.seconds), " s)");
-  std::fprintf(stderr, "[%d/%d done, %d failed] %s %s: test top-1 %.2f%%%s\n", done, total,
-               failed, already ? "already finished" : "finished", o.name.c_str(),
-               100 * o.test_top1, seconds.c_str());
+  const std::string seconds = already ? "" : absl::StrCat(" (", static_cast<int>(o.seconds), " s)");
+  std::fprintf(stderr, "[%d/%d done, %d failed] %s %s: test top-1 %.2f%%%s\n", done, total, failed,
+               already ? "already finished" : "finished", o.name.c_str(), 100 * o.test_top1,
+               seconds.c_str());
 }
 
 // A worker process for point `index`, its output into its log.
@@ -88,13 +87,15 @@ void Finish(const SweepPoint& point, const SweepRunOptions& options, const std::
   }
   o->state = PointOutcome::kFailed;
   o->reason = LastLine(PointLog(logs, o->index));
-  if (WIFSIGNALED(status)) absl::StrAppend(&o->reason, " (killed by signal ", WTERMSIG(status), ")");
+  if (WIFSIGNALED(status))
+    absl::StrAppend(&o->reason, " (killed by signal ", WTERMSIG(status), ")");
 }
 
 }  // namespace
 
 std::string SweepLogDir(const std::vector<SweepPoint>& points, const std::string& out) {
-  return (fs::path(out) / ".sweep" / (points.empty() ? "sweep" : points[0].spec.sweep().name())).string();
+  return (fs::path(out) / ".sweep" / (points.empty() ? "sweep" : points[0].spec.sweep().name()))
+      .string();
 }
 
 const char* PointStateName(PointStatus::State state) {

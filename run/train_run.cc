@@ -2,9 +2,8 @@
 
 #include <torch/torch.h>
 
-#include <filesystem>
-
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -85,8 +84,8 @@ absl::Status Resume(Session& s) {
   }
   if (checkpoint->init_checksum() != s.init_checksum) {
     return refuse(absl::StrCat(
-        path, ": the fixed weights regenerated from the spec and seed (checksum ",
-        s.init_checksum, ") are not the ones it was trained with (", checkpoint->init_checksum(),
+        path, ": the fixed weights regenerated from the spec and seed (checksum ", s.init_checksum,
+        ") are not the ones it was trained with (", checkpoint->init_checksum(),
         "); was it written by another libtorch or rwn version?"));
   }
   absl::Status restored =
@@ -116,10 +115,10 @@ absl::StatusOr<FrozenPrefix> Freeze(const Session& s, std::string* line) {
 
 // The run's first log line: what it trains, on what, and how.
 std::string Header(const Session& s) {
-  std::string header = absl::StrCat(s.spec.name(), ": ", s.run.network->description, " on ",
-                                    s.run.dataset->description, ", learning ", s.run.count.learned,
-                                    " of ", s.run.count.params, " parameters, ",
-                                    s.options.threads, " threads");
+  std::string header =
+      absl::StrCat(s.spec.name(), ": ", s.run.network->description, " on ",
+                   s.run.dataset->description, ", learning ", s.run.count.learned, " of ",
+                   s.run.count.params, " parameters, ", s.options.threads, " threads");
   if (s.options.communicator != nullptr) {
     absl::StrAppend(&header, " on each of ", s.options.communicator->world_size(), " ranks");
   }
@@ -184,14 +183,10 @@ absl::Status TrainSession(Session& s) {
     if (!opened.ok()) return opened.status();
     lock.emplace(std::move(*opened));
   }
-  const TrainConfig config{s.spec.epochs(),
-                           s.spec.batch_size(),
-                           s.spec.eval_batch_size(),
-                           VariationSeed(s.spec),
-                           s.spec.augment(),
-                           {s.spec.channels_last(), s.spec.bfloat16()},
-                           s.resumed_after,
-                           s.options.communicator};
+  const TrainConfig config{s.spec.epochs(),          s.spec.batch_size(),
+                           s.spec.eval_batch_size(), VariationSeed(s.spec),
+                           s.spec.augment(),         {s.spec.channels_last(), s.spec.bfloat16()},
+                           s.resumed_after,          s.options.communicator};
   Progress progress(s.spec.name());
   return Train(network, data, *s.run.optimizer, s.run.schedule.get(), config,
                s.options.quiet || !s.writer ? nullptr : &progress,

@@ -30,7 +30,6 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateBatchnorm(const BatchnormSpec&,
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, batchnorm, BatchnormSpec, CreateBatchnorm,
-                    "");
+RWN_REGISTER_PLUGIN(SelectorRegistry, batchnorm, BatchnormSpec, CreateBatchnorm, "");
 
 }  // namespace rwn

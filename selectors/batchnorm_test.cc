@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -16,7 +16,9 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(BatchnormTest, LearnsGammaAndBetaOfEveryBatchNorm) {
   auto network = Wrn();
-  auto plan = PlanFor("selector { batchnorm { } } also_learn_batchnorm: false also_learn_classifier: false", *network);
+  auto plan =
+      PlanFor("selector { batchnorm { } } also_learn_batchnorm: false also_learn_classifier: false",
+              *network);
   ASSERT_OK(plan);
   int64_t expected = 0;
   for (const Layer& layer : network->layers) {
@@ -26,7 +28,9 @@ TEST(BatchnormTest, LearnsGammaAndBetaOfEveryBatchNorm) {
   EXPECT_EQ(CountPlan(*plan, *network).learned, expected);
   // A model without batch norm selects nothing.
   auto alexnet = MakeSmallModel("alexnet", ModelContext{});
-  auto none = PlanFor("selector { batchnorm { } } also_learn_batchnorm: false also_learn_classifier: false", *alexnet);
+  auto none =
+      PlanFor("selector { batchnorm { } } also_learn_batchnorm: false also_learn_classifier: false",
+              *alexnet);
   EXPECT_EQ(CountPlan(*none, *alexnet).learned, 0);
 }
 

@@ -30,7 +30,6 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateClassifier(const ClassifierSpec&
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, classifier, ClassifierSpec, CreateClassifier,
-                    "");
+RWN_REGISTER_PLUGIN(SelectorRegistry, classifier, ClassifierSpec, CreateClassifier, "");
 
 }  // namespace rwn

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -16,7 +16,9 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(ClassifierTest, LearnsTheFinalLinearLayerWhole) {
   auto network = MakeSmallModel("resnet", ModelContext{3, 32, 32, 100, 1});
-  auto plan = PlanFor("selector { classifier { } } also_learn_batchnorm: false also_learn_classifier: false", *network);
+  auto plan = PlanFor(
+      "selector { classifier { } } also_learn_batchnorm: false also_learn_classifier: false",
+      *network);
   ASSERT_OK(plan);
   EXPECT_EQ(CountPlan(*plan, *network).learned, 64 * 100 + 100);
   EXPECT_EQ(plan->at("fc.weight").kind, TensorPlan::kAll);

@@ -45,7 +45,6 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateFilterCount(const FilterCountSpe
 
 }  // namespace
 
-RWN_REGISTER_PLUGIN(SelectorRegistry, filter_count, FilterCountSpec, CreateFilterCount,
-                    "count: 2");
+RWN_REGISTER_PLUGIN(SelectorRegistry, filter_count, FilterCountSpec, CreateFilterCount, "count: 2");
 
 }  // namespace rwn

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -16,8 +16,10 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(FilterCountTest, LearnsKFiltersCappedAtTheLayer) {
   auto network = Wrn();  // WRN-10-1: 16, 16, 32, 64 filters
-  auto plan = PlanFor("selector { filter_count { count: 20 } } also_learn_batchnorm: false also_learn_classifier: false",
-                      *network);
+  auto plan = PlanFor(
+      "selector { filter_count { count: 20 } } also_learn_batchnorm: false also_learn_classifier: "
+      "false",
+      *network);
   ASSERT_OK(plan);
   EXPECT_EQ(plan->at("conv1.weight").kind, TensorPlan::kAll);  // 20 > 16: whole
   EXPECT_EQ(plan->at("block2.0.conv1.weight").end, 20);
@@ -27,10 +29,13 @@ TEST(FilterCountTest, LearnsKFiltersCappedAtTheLayer) {
   // k = 1: one filter per conv layer: out_channels 1 x in x k x k each.
   int64_t expected = 0;
   for (const Layer& layer : network->layers) {
-    if (layer.kind == LayerKind::kConv) expected += layer.shape[1] * layer.shape[2] * layer.shape[3];
+    if (layer.kind == LayerKind::kConv)
+      expected += layer.shape[1] * layer.shape[2] * layer.shape[3];
   }
-  auto bare = PlanFor("selector { filter_count { count: 1 } } also_learn_batchnorm: false also_learn_classifier: false",
-                      *network);
+  auto bare = PlanFor(
+      "selector { filter_count { count: 1 } } also_learn_batchnorm: false also_learn_classifier: "
+      "false",
+      *network);
   EXPECT_EQ(CountPlan(*bare, *network).learned, expected);
 }
 

@@ -51,6 +51,7 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateFilterFraction(const FilterFract
 }  // namespace
 
 RWN_REGISTER_PLUGIN(SelectorRegistry, filter_fraction, FilterFractionSpec, CreateFilterFraction,
-                    "fraction: 0.25", "fraction: 0.5 end: LAST", "fraction: 0.5 end: RANDOM", "fraction: 0.75 complement: true");
+                    "fraction: 0.25", "fraction: 0.5 end: LAST", "fraction: 0.5 end: RANDOM",
+                    "fraction: 0.75 complement: true");
 
 }  // namespace rwn

@@ -4,12 +4,12 @@
 
 #include <map>
 
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "models/model.h"
 #include "models/model.pb.h"
 #include "optim/optimizer.h"
 #include "selectors/plan.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -37,8 +37,8 @@ LearnSpec Learn(const std::string& text) {
 int64_t Expected(const Network& network, double p, bool batchnorm, bool classifier) {
   int64_t total = 0;
   for (const Layer& layer : network.layers) {
-    const int64_t per_output = layer.shape.size() == 4 ? layer.shape[1] * layer.shape[2] * layer.shape[3]
-                                                       : 0;
+    const int64_t per_output =
+        layer.shape.size() == 4 ? layer.shape[1] * layer.shape[2] * layer.shape[3] : 0;
     if (layer.kind == LayerKind::kConv) {
       total += static_cast<int64_t>(p * layer.out_channels) * per_output;
     } else if (layer.kind == LayerKind::kBatchNorm && batchnorm) {
@@ -76,7 +76,8 @@ TEST(FilterFractionTest, PaperTable2WideResnet) {
   // Table 2: WRN-28-10, p of the filters of every conv plus every BN layer,
   // 10 classes: 3,663,419 at p = 0.1 and 14,599,874 at p = 0.4.
   auto network = Wrn(28, 10);
-  LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.1 } } also_learn_classifier: false");
+  LearnSpec learn =
+      Learn("selector { filter_fraction { fraction: 0.1 } } also_learn_classifier: false");
   EXPECT_EQ(CountPlan(*BuildPlan(&learn, *network, 1), *network).learned, 3663419);
   learn = Learn("selector { filter_fraction { fraction: 0.4 } } also_learn_classifier: false");
   EXPECT_EQ(CountPlan(*BuildPlan(&learn, *network, 1), *network).learned, 14599874);
@@ -93,7 +94,8 @@ TEST(FilterFractionTest, EndsComplementAndMinOne) {
   LearnPlan last = plan_of("selector { filter_fraction { fraction: 0.25 end: LAST } }");
   EXPECT_EQ(last.at("block1.0.conv1.weight").begin, 24);
   EXPECT_EQ(last.at("block1.0.conv1.weight").end, 32);
-  LearnPlan complement = plan_of("selector { filter_fraction { fraction: 0.25 complement: true } }");
+  LearnPlan complement =
+      plan_of("selector { filter_fraction { fraction: 0.25 complement: true } }");
   EXPECT_EQ(complement.at("block1.0.conv1.weight").begin, 8);
   EXPECT_EQ(complement.at("block1.0.conv1.weight").end, 32);
   LearnPlan none = plan_of("selector { filter_fraction { fraction: 0.05 } }");
@@ -111,8 +113,9 @@ TEST(FilterFractionTest, EndsComplementAndMinOne) {
 TEST(FilterFractionTest, FcGroupAndUnknownGroupAreRefused) {
   auto network = Wrn(10, 1);
   LearnSpec fc = Learn("selector { filter_fraction { fraction: 0.5 group: \"fc\" } }");
-  EXPECT_THAT(std::string(BuildPlan(&fc, *network, 1).status().message()),
-              HasSubstr("group 'fc' holds a fully-connected layer, which is learned whole or not at all"));
+  EXPECT_THAT(
+      std::string(BuildPlan(&fc, *network, 1).status().message()),
+      HasSubstr("group 'fc' holds a fully-connected layer, which is learned whole or not at all"));
   LearnSpec unknown = Learn("selector { filter_fraction { fraction: 0.5 group: \"block9\" } }");
   EXPECT_THAT(std::string(BuildPlan(&unknown, *network, 1).status().message()),
               HasSubstr("unknown group 'block9'; WRN-10-1 has: conv1, block1, block2, block3, fc"));
@@ -120,7 +123,8 @@ TEST(FilterFractionTest, FcGroupAndUnknownGroupAreRefused) {
 
 TEST(FilterFractionTest, FastPathSplitsConvsAndGivesTheOptimizerOnlySlices) {
   auto network = Wrn(10, 1);
-  LearnSpec learn = Learn("selector { filter_fraction { fraction: 0.25 } } also_learn_batchnorm: false");
+  LearnSpec learn =
+      Learn("selector { filter_fraction { fraction: 0.25 } } also_learn_batchnorm: false");
   auto plan = BuildPlan(&learn, *network, 1);
   auto learned = ApplyPlan(*plan, ApplyOptions{}, network.get());
   ASSERT_OK(learned);
@@ -140,7 +144,8 @@ TEST(FilterFractionTest, UnionOfTwoFractionsIsTheLarger) {
   auto network = Wrn(10, 2);
   LearnSpec learn = Learn(
       "selector { filter_fraction { fraction: 0.25 } } "
-      "selector { filter_fraction { fraction: 0.5 } } also_learn_batchnorm: false also_learn_classifier: false");
+      "selector { filter_fraction { fraction: 0.5 } } also_learn_batchnorm: false "
+      "also_learn_classifier: false");
   auto plan = BuildPlan(&learn, *network, 1);
   ASSERT_OK(plan);
   EXPECT_EQ(plan->at("block1.0.conv1.weight").kind, TensorPlan::kSlice);

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -16,8 +16,10 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(InputSliceTest, SlicesInputChannelsAndLeavesBiasesFixed) {
   auto network = MakeSmallModel("vgg", ModelContext{});  // VGG-11/8: convs with biases
-  auto plan = PlanFor("selector { input_slice { fraction: 0.25 } } also_learn_batchnorm: false also_learn_classifier: false",
-                      *network);
+  auto plan = PlanFor(
+      "selector { input_slice { fraction: 0.25 } } also_learn_batchnorm: false "
+      "also_learn_classifier: false",
+      *network);
   ASSERT_OK(plan);
   const TensorPlan& slice = plan->at("stage3.conv1.weight");  // 128 / 8 = 16 inputs
   EXPECT_EQ(slice.kind, TensorPlan::kSlice);

@@ -17,16 +17,16 @@ namespace {
 
 class LayerGroup : public Selector {
  public:
-  explicit LayerGroup(const LayerGroupSpec& spec) : groups_(spec.group().begin(), spec.group().end()) {}
+  explicit LayerGroup(const LayerGroupSpec& spec)
+      : groups_(spec.group().begin(), spec.group().end()) {}
 
   absl::StatusOr<LearnPlan> Select(const Network& network) const override {
     std::set<std::string> known;
     for (const Layer& layer : network.layers) known.insert(layer.group);
     for (const std::string& group : groups_) {
       if (known.count(group) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat("unknown group '", group, "'; ",
-                                                       network.description, " has: ",
-                                                       GroupList(network)));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "unknown group '", group, "'; ", network.description, " has: ", GroupList(network)));
       }
     }
     LearnPlan plan;
@@ -46,7 +46,8 @@ absl::StatusOr<std::unique_ptr<Selector>> CreateLayerGroup(const LayerGroupSpec&
                                                            const SelectorContext&) {
   if (spec.group().empty()) {
     return absl::InvalidArgumentError(
-        "no group given; name at least one, e.g. group: \"block1\" (rwn count lists a model's groups)");
+        "no group given; name at least one, e.g. group: \"block1\" (rwn count lists a model's "
+        "groups)");
   }
   return std::unique_ptr<Selector>(new LayerGroup(spec));
 }

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -17,7 +17,8 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 TEST(LayerGroupTest, LearnsWholeGroups) {
   auto network = Wrn();
   auto plan = PlanFor(
-      "selector { layer_group { group: \"block2\" group: \"fc\" } } also_learn_batchnorm: false also_learn_classifier: false",
+      "selector { layer_group { group: \"block2\" group: \"fc\" } } also_learn_batchnorm: false "
+      "also_learn_classifier: false",
       *network);
   ASSERT_OK(plan);
   int64_t expected = 0;

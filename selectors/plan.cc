@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
-#include "torch_support/status.h"
 #include "models/conv.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -96,17 +96,16 @@ absl::Status RefuseOldNames(const LearnSpec& learn) {
         std::tuple{learn.has_classifier(), "classifier", learn.classifier()}}) {
     if (!set) continue;
     const char* text = value ? "true" : "false";
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": ", text, " is the old name; write also_learn_", name, ": ", text,
-        " (same meaning)"));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": ", text,
+                                                   " is the old name; write also_learn_", name,
+                                                   ": ", text, " (same meaning)"));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& network,
-                                    uint64_t seed) {
+absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& network, uint64_t seed) {
   return GuardTorch("learn", [&]() -> absl::StatusOr<LearnPlan> {
     LearnPlan plan;
     if (learn == nullptr) {
@@ -125,9 +124,8 @@ absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& netwo
       absl::StatusOr<LearnPlan> selected = (*selector)->Select(network);
       if (!selected.ok()) {
         return absl::Status(selected.status().code(),
-                            absl::StrCat("selector[", i, "].",
-                                         ChosenPluginOf(selectors[i])->name, ": ",
-                                         selected.status().message()));
+                            absl::StrCat("selector[", i, "].", ChosenPluginOf(selectors[i])->name,
+                                         ": ", selected.status().message()));
       }
       plan = UnionPlans(plan, *selected, network);
     }
@@ -219,13 +217,12 @@ void ApplyToTensors(const LearnPlan& plan, const ApplyOptions& options, const La
 absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan,
                                                      const ApplyOptions& options,
                                                      Network* network) {
-  return GuardTorch("applying the learn plan",
-                    [&]() -> absl::StatusOr<std::vector<LearnedTensor>> {
+  return GuardTorch("applying the learn plan", [&]() -> absl::StatusOr<std::vector<LearnedTensor>> {
     const auto shapes = ParamShapes(*network);
     for (const auto& entry : plan) {
       if (shapes.count(entry.first) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the plan names '", entry.first, "', which ", network->description, " does not have"));
+        return absl::InvalidArgumentError(absl::StrCat("the plan names '", entry.first, "', which ",
+                                                       network->description, " does not have"));
       }
     }
     const auto modules = network->module->named_modules(/*name_prefix=*/"", /*include_self=*/false);
@@ -236,8 +233,8 @@ absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan,
       auto* conv = layer.kind == LayerKind::kConv ? modules[layer.name]->as<ConvImpl>() : nullptr;
       if (conv != nullptr && SplitConv(plan, options, layer, conv, &learned)) continue;
       // A wholly fixed, zeroed conv is not computed at all.
-      const bool untouched = plan.count(layer.weight) == 0 &&
-                             (layer.bias.empty() || plan.count(layer.bias) == 0);
+      const bool untouched =
+          plan.count(layer.weight) == 0 && (layer.bias.empty() || plan.count(layer.bias) == 0);
       if (conv != nullptr && options.zero_fixed && !options.dense_mask && untouched) {
         conv->Split(0, 0, 0, /*zero_fixed=*/true, false);
         continue;

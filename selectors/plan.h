@@ -29,8 +29,7 @@ LearnPlan UnionPlans(const LearnPlan& a, const LearnPlan& b, const Network& netw
 // also_learn_classifier say so. `learn == nullptr` learns everything. A
 // block that sets the old names `batchnorm` or `classifier` is refused with
 // the new one.
-absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& network,
-                                    uint64_t seed);
+absl::StatusOr<LearnPlan> BuildPlan(const LearnSpec* learn, const Network& network, uint64_t seed);
 
 // Learned entries of a parameter of `shape` under `plan` (0 when absent).
 int64_t LearnedCount(const LearnPlan& plan, const std::string& param,
@@ -56,15 +55,13 @@ struct ApplyOptions {
   bool dense_mask = false;  // never split convs (LearnSpec.dense_mask)
 };
 
-// Makes `network` learn exactly `plan` (docs/design.md, "Learn plans and the two conv paths"). A conv whose
-// filters (dim 0) or inputs (dim 1) are sliced is split into a learned and a
-// fixed conv (models/conv.h); a zeroed fixed part is dropped. Wholly fixed
-// parameters stop requiring gradients. Anything else keeps its tensor and
-// gets an update mask (the dense masked path). Returns the learned tensors,
-// the only ones an optimizer may receive, named as in the layer table.
+// Makes `network` learn exactly `plan` (docs/design.md, "Learn plans and the two conv paths"). A
+// conv whose filters (dim 0) or inputs (dim 1) are sliced is split into a learned and a fixed conv
+// (models/conv.h); a zeroed fixed part is dropped. Wholly fixed parameters stop requiring
+// gradients. Anything else keeps its tensor and gets an update mask (the dense masked path).
+// Returns the learned tensors, the only ones an optimizer may receive, named as in the layer table.
 absl::StatusOr<std::vector<LearnedTensor>> ApplyPlan(const LearnPlan& plan,
-                                                     const ApplyOptions& options,
-                                                     Network* network);
+                                                     const ApplyOptions& options, Network* network);
 
 // The current value of layer-table parameter `name` (e.g. "conv1.weight"),
 // assembled from its parts when its conv was split.

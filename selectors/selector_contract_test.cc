@@ -1,4 +1,5 @@
-// The contract of every selector on every model (docs/design.md, "Learn plans and the two conv paths"):
+// The contract of every selector on every model (docs/design.md, "Learn plans and the two conv
+// paths"):
 //  - after 3 SGD steps (momentum 0.9, weight decay 5e-4), every fixed entry
 //    is bit-identical to its init, or zero with `fixed: ZERO` on conv layers,
 //    and every learned entry that received gradient (or has a nonzero value
@@ -14,11 +15,11 @@
 #include <set>
 #include <tuple>
 
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -45,10 +46,10 @@ std::vector<Case> AllCases() {
 
 LearnSpec Learn(const Case& c, bool dense_mask) {
   LearnSpec learn;
-  EXPECT_OK(ParseTextProto(absl::StrCat("selector { ", SampleSelectorSpecs().at(c.selector),
-                                          " } also_learn_batchnorm: false also_learn_classifier: false"),
-                             "learn", &learn)
-                  );
+  EXPECT_OK(
+      ParseTextProto(absl::StrCat("selector { ", SampleSelectorSpecs().at(c.selector),
+                                  " } also_learn_batchnorm: false also_learn_classifier: false"),
+                     "learn", &learn));
   learn.set_fixed(c.zero ? LearnSpec::ZERO : LearnSpec::RANDOM);
   learn.set_dense_mask(dense_mask);
   return learn;
@@ -146,8 +147,10 @@ TEST_P(SelectorContractTest, FixedStaysAndLearnedMoves) {
   for (size_t i = 0; i < p.learned.size(); ++i) {
     const LearnedTensor& t = p.learned[i];
     const torch::Tensor g = grad[i].defined() ? grad[i] : torch::zeros_like(before[i]);
-    torch::Tensor should_move = g.eq(0).logical_and(before[i].ne(0)).logical_or(
-        g.ge(10 * 5e-4 * before[i].abs()).logical_and(g.gt(0)));
+    torch::Tensor should_move =
+        g.eq(0)
+            .logical_and(before[i].ne(0))
+            .logical_or(g.ge(10 * 5e-4 * before[i].abs()).logical_and(g.gt(0)));
     if (t.mask.defined()) should_move = should_move.logical_and(t.mask);
     const torch::Tensor stuck = should_move.logical_and(t.tensor.detach().eq(before[i]));
     EXPECT_EQ(stuck.sum().item<int64_t>(), 0) << t.name << ": learned entries did not move";

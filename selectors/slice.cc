@@ -13,7 +13,8 @@ namespace rwn {
 
 absl::Status CheckAmount(bool has_fraction, double fraction, bool has_count, int64_t count) {
   if (has_fraction == has_count) {
-    return absl::InvalidArgumentError("set exactly one of fraction (0 < fraction <= 1) and count (>= 1)");
+    return absl::InvalidArgumentError(
+        "set exactly one of fraction (0 < fraction <= 1) and count (>= 1)");
   }
   if (has_fraction && !(fraction > 0 && fraction <= 1)) {
     return absl::InvalidArgumentError(
@@ -94,14 +95,15 @@ absl::StatusOr<std::vector<const Layer*>> ConvLayersIn(
   }
   for (const std::string& group : wanted) {
     if (known.count(group) == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown group '", group, "'; ",
-                                                     network.description, " has: ",
-                                                     GroupList(network)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown group '", group, "'; ", network.description, " has: ", GroupList(network)));
     }
     if (linear_groups.count(group) > 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "group '", group, "' holds a fully-connected layer, which is learned whole or not at "
-          "all; use layer_group { group: \"", group, "\" } or classifier {}"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("group '", group,
+                       "' holds a fully-connected layer, which is learned whole or not at "
+                       "all; use layer_group { group: \"",
+                       group, "\" } or classifier {}"));
     }
   }
   std::vector<const Layer*> convs;

@@ -16,8 +16,8 @@
 namespace rwn {
 
 struct SliceRule {
-  double fraction = 0;  // > 0: learn int(fraction * size) entries
-  int64_t count = 0;    // > 0: learn min(count, size) entries
+  double fraction = 0;   // > 0: learn int(fraction * size) entries
+  int64_t count = 0;     // > 0: learn min(count, size) entries
   bool min_one = false;  // at least one entry per slice (Figure 2)
   End end = FIRST;
   bool complement = false;  // learn all but the selected entries

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "models/testing.h"
 #include "selectors/plan.h"
 #include "selectors/testing.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -16,14 +16,17 @@ std::shared_ptr<Network> Wrn() { return MakeSmallModel("wide_resnet", ModelConte
 
 TEST(SpatialSliceTest, RowsColumnsAndPositions) {
   auto network = Wrn();
-  auto rows = PlanFor("selector { spatial_slice { axis: ROWS count: 1 } } also_learn_batchnorm: false also_learn_classifier: false",
-                      *network);
+  auto rows = PlanFor(
+      "selector { spatial_slice { axis: ROWS count: 1 } } also_learn_batchnorm: false "
+      "also_learn_classifier: false",
+      *network);
   ASSERT_OK(rows);
   EXPECT_EQ(rows->at("conv1.weight").dim, 2);
   EXPECT_EQ(rows->at("conv1.weight").end, 1);
   // 1x1 shortcut convs: one row is the whole kernel.
   EXPECT_EQ(rows->at("block2.0.shortcut.weight").kind, TensorPlan::kAll);
-  auto columns = PlanFor("selector { spatial_slice { axis: COLUMNS count: 2 end: LAST } }", *network);
+  auto columns =
+      PlanFor("selector { spatial_slice { axis: COLUMNS count: 2 end: LAST } }", *network);
   EXPECT_EQ(columns->at("conv1.weight").dim, 3);
   EXPECT_EQ(columns->at("conv1.weight").begin, 1);
   auto positions = PlanFor("selector { spatial_slice { axis: POSITIONS count: 4 } }", *network);

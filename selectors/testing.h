@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "models/model.h"
 #include "absl/status/statusor.h"
+#include "models/model.h"
 #include "optim/optimizer.h"
 #include "selectors/selector.h"
 

@@ -14,8 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/shell.h"
-#include "train/checkpoint.h"
 #include "core/testing.h"
+#include "train/checkpoint.h"
 
 namespace rwn {
 namespace {
@@ -24,7 +24,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 constexpr char kData[] = "tests/testdata/cross_version";
-
 
 // The one checkpoint below `dir`.
 fs::path CheckpointIn(const fs::path& dir) {

@@ -3,13 +3,12 @@
 // one process training on the union of their batches; killed ranks resume
 // exactly; a rank whose peer never starts fails with the timeout message
 // within the timeout; launch returns the first failing rank's exit code.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -21,15 +20,15 @@
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
 #include "core/shell.h"
-#include "datasets/dataset.h"
-#include "run/load.h"
-#include "run/run.h"
-#include "run/launch.h"
-#include "models/model.h"
-#include "selectors/plan.h"
-#include "train/checkpoint.h"
 #include "core/subprocess.h"
 #include "core/testing.h"
+#include "datasets/dataset.h"
+#include "models/model.h"
+#include "run/launch.h"
+#include "run/load.h"
+#include "run/run.h"
+#include "selectors/plan.h"
+#include "train/checkpoint.h"
 
 namespace rwn {
 namespace {
@@ -43,12 +42,14 @@ constexpr char kSpec[] = R"pb(
   seed: 5
   model { wide_resnet { depth: 10 widen_factor: 1 batch_norm: false } }
   dataset { synthetic { train_size: 96 test_size: 32 size: 12 } }
-  learn { selector { filter_fraction { fraction: 0.5 } } also_learn_batchnorm: false }
+  learn {
+    selector { filter_fraction { fraction: 0.5 } }
+    also_learn_batchnorm: false
+  }
   optimizer { sgd { lr: 0.05 momentum: 0.9 } }
   epochs: 1
   augment: false
 )pb";
-
 
 class DistributedTest : public ::testing::Test {
  protected:
@@ -59,9 +60,8 @@ class DistributedTest : public ::testing::Test {
   // Writes the spec with `name` and per-rank `batch_size`; returns its path.
   std::string Spec(const std::string& name, int batch_size) const {
     const std::string path = (root_ / (name + ".pbtxt")).string();
-    EXPECT_OK(WriteFileAtomically(path, absl::StrCat(kSpec, " name: \"", name,
-                                                       "\" batch_size: ", batch_size))
-                    );
+    EXPECT_OK(WriteFileAtomically(
+        path, absl::StrCat(kSpec, " name: \"", name, "\" batch_size: ", batch_size)));
     return path;
   }
 
@@ -70,12 +70,14 @@ class DistributedTest : public ::testing::Test {
 
 TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   const std::string out = (root_ / "runs").string();
-  auto [code, output] = RunShell(absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec='",
-                                         Spec("two", 16), "' --out='", out, "' --quiet"));
+  auto [code, output] =
+      RunShell(absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec='",
+                            Spec("two", 16), "' --out='", out, "' --quiet"));
   ASSERT_EQ(code, 0) << output;
   // Both ranks report the same fingerprint of their learned weights.
   std::smatch match;
-  const std::regex line(R"(\[rank (\d)\] rank \d: epoch 1 learned weights fingerprint ([0-9a-f]{16}))");
+  const std::regex line(
+      R"(\[rank (\d)\] rank \d: epoch 1 learned weights fingerprint ([0-9a-f]{16}))");
   std::map<std::string, std::string> fingerprints;
   for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
        it != std::sregex_iterator(); ++it) {
@@ -85,8 +87,9 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   EXPECT_EQ(fingerprints["0"], fingerprints["1"]);
   EXPECT_THAT(output, HasSubstr("[rank 1] two finished"));
 
-  std::tie(code, output) = RunShell(absl::StrCat("'", RwnBinary(), "' train --spec='", Spec("one", 32),
-                                            "' --out='", out, "' --quiet --threads=1"));
+  std::tie(code, output) =
+      RunShell(absl::StrCat("'", RwnBinary(), "' train --spec='", Spec("one", 32), "' --out='", out,
+                            "' --quiet --threads=1"));
   ASSERT_EQ(code, 0) << output;
 
   // Only rank 0 wrote a run folder; its weights match the single process's.
@@ -114,8 +117,9 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
   ASSERT_OK(initial);
   const std::string fc = "fc.weight";
   ASSERT_TRUE(ranks->plan.count(fc));
-  EXPECT_GT((CurrentValue(*ranks->network, fc) - CurrentValue(**initial, fc)).abs().max().item<double>(),
-            1e-3);
+  EXPECT_GT(
+      (CurrentValue(*ranks->network, fc) - CurrentValue(**initial, fc)).abs().max().item<double>(),
+      1e-3);
   EXPECT_THAT(*ReadFile((two / "log.txt").string()), HasSubstr("on each of 2 ranks"));
 }
 
@@ -125,16 +129,16 @@ TEST_F(DistributedTest, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
 TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
   const std::string spec = (root_ / "resume.pbtxt").string();
   ASSERT_OK(WriteFileAtomically(spec, absl::StrCat(R"pb(
-    name: "resume"
-    seed: 5
-    model { wide_resnet { depth: 10 widen_factor: 1 } }
-    dataset { synthetic { train_size: 1536 test_size: 64 size: 12 } }
-    learn { selector { filter_fraction { fraction: 0.5 } } }
-    optimizer { sgd { lr: 0.05 momentum: 0.9 } }
-    epochs: 3
-    batch_size: 16
-    augment: false
-  )pb")));
+                                  name: "resume"
+                                  seed: 5
+                                  model { wide_resnet { depth: 10 widen_factor: 1 } }
+                                  dataset { synthetic { train_size: 1536 test_size: 64 size: 12 } }
+                                  learn { selector { filter_fraction { fraction: 0.5 } } }
+                                  optimizer { sgd { lr: 0.05 momentum: 0.9 } }
+                                  epochs: 3
+                                  batch_size: 16
+                                  augment: false
+                                )pb")));
   auto launch = [&](const std::string& out) {
     return absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec='", spec, "' --out='",
                         (root_ / out).string(), "' --quiet");
@@ -155,7 +159,8 @@ TEST_F(DistributedTest, KilledRanksResumeToTheSameBits) {
   while (checkpoint.empty() && std::chrono::steady_clock::now() < deadline) {
     if (fs::exists(root_ / "killed/resume")) {
       for (const auto& entry : fs::directory_iterator(root_ / "killed/resume")) {
-        if (fs::exists(entry.path() / "checkpoint.rwn")) checkpoint = entry.path() / "checkpoint.rwn";
+        if (fs::exists(entry.path() / "checkpoint.rwn"))
+          checkpoint = entry.path() / "checkpoint.rwn";
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -190,10 +195,10 @@ TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
   const int port = *free;
 
   const auto start = std::chrono::steady_clock::now();
-  auto [code, output] = RunShell(absl::StrCat(
-      "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=", port, " '", RwnBinary(),
-      "' train --spec='", Spec("alone", 16), "' --out='", (root_ / "runs").string(),
-      "' --quiet --threads=1 --dist_timeout=3"));
+  auto [code, output] =
+      RunShell(absl::StrCat("RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=", port, " '",
+                            RwnBinary(), "' train --spec='", Spec("alone", 16), "' --out='",
+                            (root_ / "runs").string(), "' --quiet --threads=1 --dist_timeout=3"));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(code, 1) << output;
@@ -207,15 +212,16 @@ TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
 }
 
 TEST_F(DistributedTest, LaunchReturnsTheFirstFailingRanksCode) {
-  auto [code, output] =
-      RunShell(absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec=/nonexistent.pbtxt"));
+  auto [code, output] = RunShell(
+      absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec=/nonexistent.pbtxt"));
   EXPECT_EQ(code, 2) << output;
   EXPECT_THAT(output, HasSubstr("[rank 0] rwn: /nonexistent.pbtxt"));
   EXPECT_THAT(output, HasSubstr("[launch] rank "));
   std::tie(code, output) = RunShell(absl::StrCat("'", RwnBinary(), "' launch --nproc=0 -- train"));
   EXPECT_EQ(code, 2);
   EXPECT_THAT(output, HasSubstr("--nproc=0; allowed: >= 1"));
-  std::tie(code, output) = RunShell(absl::StrCat("'", RwnBinary(), "' train --spec=x --world_size=2 --rank=2"));
+  std::tie(code, output) =
+      RunShell(absl::StrCat("'", RwnBinary(), "' train --spec=x --world_size=2 --rank=2"));
   EXPECT_EQ(code, 2);
   EXPECT_THAT(output, HasSubstr("rank 2; allowed: 0 to 1 (world size 2)"));
 }

@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "models/model.h"
 #include "models/model.pb.h"
 #include "selectors/plan.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -86,7 +86,8 @@ TEST(PaperCountsTest, Table1SingleGroupsWithBatchNorm) {
 // Table 2: a fraction p of every conv's filters plus every BN layer.
 TEST(PaperCountsTest, Table2FilterFractions) {
   auto fraction = [](double p) {
-    return "selector { filter_fraction { fraction: " + std::to_string(p) + " } } also_learn_classifier: false";
+    return "selector { filter_fraction { fraction: " + std::to_string(p) +
+           " } } also_learn_classifier: false";
   };
   const std::string wrn = "wide_resnet { depth: 28 widen_factor: 10 }";
   const std::string densenet = "densenet { depth: 100 growth_rate: 12 }";

@@ -3,12 +3,11 @@
 // ends with the same learned weights, optimizer state and metrics, bit for
 // bit, as a run that was never interrupted. And checkpoints that cannot be
 // trusted are refused, with nothing changed on disk.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -20,10 +19,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
-#include "train/checkpoint.h"
 #include "core/shell.h"
 #include "core/subprocess.h"
 #include "core/testing.h"
+#include "train/checkpoint.h"
 
 namespace rwn {
 namespace {
@@ -47,7 +46,6 @@ constexpr char kSpec[] = R"pb(
   validation_size: 256
 )pb";
 
-
 class ResumeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -57,8 +55,8 @@ class ResumeTest : public ::testing::Test {
   }
 
   std::vector<std::string> Command(const std::string& out) const {
-    return {RwnBinary(), "train", "--spec=" + spec_, "--out=" + (root_ / out).string(), "--quiet",
-            "--threads=2"};
+    return {RwnBinary(), "train",      "--spec=" + spec_, "--out=" + (root_ / out).string(),
+            "--quiet",   "--threads=2"};
   }
 
   // Starts the command; returns its pid. Output goes to root_/<out>.log.
@@ -154,7 +152,8 @@ TEST_F(ResumeTest, AKilledRunResumesToTheSameBits) {
   }
   EXPECT_EQ(straight->history(2).lr(), 0.05 * 0.1);  // the schedule resumed too
   // metrics.jsonl has each epoch once.
-  absl::StatusOr<std::string> lines = ReadFile((checkpoint.parent_path() / "metrics.jsonl").string());
+  absl::StatusOr<std::string> lines =
+      ReadFile((checkpoint.parent_path() / "metrics.jsonl").string());
   ASSERT_OK(lines);
   EXPECT_EQ(std::count(lines->begin(), lines->end(), '\n'), 3);
 
@@ -200,7 +199,8 @@ TEST_F(ResumeTest, UntrustworthyCheckpointsAreRefusedAndKept) {
   Checkpoint format1 = *checkpoint;
   format1.set_format(1);
   ASSERT_OK(WriteCheckpoint(path, format1));
-  expect_refused(*ReadFile(path), "format 1, whose fixed weights were drawn by libtorch's generator");
+  expect_refused(*ReadFile(path),
+                 "format 1, whose fixed weights were drawn by libtorch's generator");
   Checkpoint missing = *checkpoint;
   missing.mutable_learned()->RemoveLast();
   ASSERT_OK(WriteCheckpoint(path, missing));

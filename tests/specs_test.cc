@@ -9,16 +9,16 @@
 #include <map>
 #include <set>
 
-#include "core/text_proto.h"
 #include "absl/strings/str_cat.h"
+#include "core/testing.h"
+#include "core/text_proto.h"
 #include "experiments/spec.h"
-#include "run/build.h"
-#include "run/run_folder.h"
 #include "experiments/sweep.h"
 #include "models/model.h"
 #include "optim/optimizer.h"
+#include "run/build.h"
+#include "run/run_folder.h"
 #include "selectors/plan.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -26,8 +26,7 @@ namespace {
 std::vector<std::string> SpecFiles() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator("experiments")) {
-    if (entry.path().extension() == ".pbtxt" &&
-        entry.path().parent_path().filename() != "paper") {
+    if (entry.path().extension() == ".pbtxt" && entry.path().parent_path().filename() != "paper") {
       files.push_back(entry.path().string());
     }
   }
@@ -59,16 +58,17 @@ TEST(SpecsTest, EveryCheckedInSpecBuilds) {
     ASSERT_OK(network);
     auto plan = BuildLearnPlan(*spec, **network);
     ASSERT_OK(plan);
-    auto learned = ApplyPlan(*plan, ApplyOptions{spec->learn().fixed() == LearnSpec::ZERO, spec->learn().dense_mask()}, network->get());
+    auto learned = ApplyPlan(
+        *plan, ApplyOptions{spec->learn().fixed() == LearnSpec::ZERO, spec->learn().dense_mask()},
+        network->get());
     ASSERT_OK(learned);
     EXPECT_GT(CountPlan(*plan, **network).learned, 0);
     auto optimizer =
         OptimizerRegistry::Global().CreateFromOneof(spec->optimizer(), OptimizerContext{*learned});
     EXPECT_OK(optimizer);
     if (spec->has_schedule()) {
-      EXPECT_OK(ScheduleRegistry::Global()
-                      .CreateFromOneof(spec->schedule(), ScheduleContext{spec->epochs()})
-                      );
+      EXPECT_OK(ScheduleRegistry::Global().CreateFromOneof(spec->schedule(),
+                                                           ScheduleContext{spec->epochs()}));
     }
   }
 }
@@ -124,7 +124,8 @@ TEST(SpecsTest, EveryPaperSweepPointBuilds) {
     ASSERT_OK(sweep);
     auto points = ExpandSweep(*sweep);
     ASSERT_OK(points);
-    EXPECT_THAT(file, ::testing::AnyOf(::testing::HasSubstr(".paper.pbtxt"), ::testing::HasSubstr(".cpu.pbtxt")));
+    EXPECT_THAT(file, ::testing::AnyOf(::testing::HasSubstr(".paper.pbtxt"),
+                                       ::testing::HasSubstr(".cpu.pbtxt")));
     for (const SweepPoint& point : *points) {
       SCOPED_TRACE(point.spec.name());
       ASSERT_OK(ValidateSpec(point.spec));
@@ -153,9 +154,9 @@ TEST(SpecsTest, EveryPaperSweepHasAPaperAndACpuScale) {
     scales[stem].insert(entry.path().stem().extension().string());
   }
   const std::set<std::string> both = {".cpu", ".paper"};
-  for (const char* sweep : {"fig1_fractions", "fig2_slice_dims", "fig4_batchnorm", "fig5_full",
-                            "table1_layers", "table2_full", "table3_tiny_imagenet",
-                            "table4_ensembles"}) {
+  for (const char* sweep :
+       {"fig1_fractions", "fig2_slice_dims", "fig4_batchnorm", "fig5_full", "table1_layers",
+        "table2_full", "table3_tiny_imagenet", "table4_ensembles"}) {
     EXPECT_EQ(scales[sweep], both) << sweep;
   }
   EXPECT_EQ(scales.size(), 8u);

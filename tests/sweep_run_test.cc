@@ -8,12 +8,12 @@
 #include <filesystem>
 
 #include "core/files.h"
+#include "core/testing.h"
 #include "core/text_proto.h"
+#include "experiments/sweep.h"
 #include "run/run.h"
 #include "run/run_folder.h"
-#include "experiments/sweep.h"
 #include "run/sweep_runner.h"
-#include "core/testing.h"
 
 namespace rwn {
 namespace {
@@ -32,9 +32,18 @@ constexpr char kSweep[] = R"pb(
   }
   axis {
     name: "fraction"
-    value { label: "0.2" patch { learn { selector { filter_fraction { fraction: 0.2 } } } } }
-    value { label: "1.5" patch { learn { selector { filter_fraction { fraction: 1.5 } } } } }
-    value { label: "0.6" patch { learn { selector { filter_fraction { fraction: 0.6 } } } } }
+    value {
+      label: "0.2"
+      patch { learn { selector { filter_fraction { fraction: 0.2 } } } }
+    }
+    value {
+      label: "1.5"
+      patch { learn { selector { filter_fraction { fraction: 1.5 } } } }
+    }
+    value {
+      label: "0.6"
+      patch { learn { selector { filter_fraction { fraction: 0.6 } } } }
+    }
   }
 )pb";
 
@@ -52,8 +61,7 @@ TEST(SweepRunTest, RunsEveryPointKeepsGoingAndSkipsFinishedOnes) {
   options.out = (root / "runs").string();
   options.workers = 2;
   options.cores = 2;
-  options.worker_command = {RwnBinary(),
-                            "sweep"};
+  options.worker_command = {RwnBinary(), "sweep"};
   options.quiet = true;
   auto first = RunSweep(*points, options);
   ASSERT_OK(first);

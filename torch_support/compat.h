@@ -6,7 +6,8 @@
 #define RWN_TORCH_SUPPORT_COMPAT_H_
 
 #if defined(RWN_LIBTORCH_CXX_STD) && RWN_LIBTORCH_CXX_STD >= 20 && __cplusplus < 202002L
-#error "This libtorch needs C++20 (its torch/all.h says so): build with --config=torch2 or --config=cuda, or add --cxxopt=-std=c++20"
+#error \
+    "This libtorch needs C++20 (its torch/all.h says so): build with --config=torch2 or --config=cuda, or add --cxxopt=-std=c++20"
 #endif
 
 #include <ATen/autocast_mode.h>

@@ -1,9 +1,8 @@
 #include "torch_support/runtime.h"
 
+#include <ATen/Parallel.h>
 #include <malloc.h>
 #include <sched.h>
-
-#include <ATen/Parallel.h>
 
 #include <cstdlib>
 #include <string>

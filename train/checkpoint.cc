@@ -12,8 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "core/files.h"
 #include "core/status_macros.h"
-#include "torch_support/status.h"
 #include "models/conv.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -79,7 +79,7 @@ std::map<std::string, const TensorRecord*> ByName(
 }
 
 absl::StatusOr<const TensorRecord*> Find(const std::map<std::string, const TensorRecord*>& records,
-                                        const std::string& name, const char* what) {
+                                         const std::string& name, const char* what) {
   auto it = records.find(name);
   if (it == records.end()) {
     return absl::DataLossError(absl::StrCat("the checkpoint has no ", what, " '", name,
@@ -101,15 +101,16 @@ std::string InitChecksum(const Network& network) {
       add(conv->whole_weight());
       add(conv->whole_bias());
     } else {
-      for (const auto& param : item.value()->named_parameters(/*recurse=*/false)) add(param.value());
+      for (const auto& param : item.value()->named_parameters(/*recurse=*/false))
+        add(param.value());
     }
   }
   for (const auto& buffer : network.module->named_buffers()) add(buffer.value());
   return Fingerprint(bytes);
 }
 
-absl::Status SaveCheckpoint(const std::string& path, Checkpoint checkpoint,
-                            const Network& network, const Optimizer& optimizer) {
+absl::Status SaveCheckpoint(const std::string& path, Checkpoint checkpoint, const Network& network,
+                            const Optimizer& optimizer) {
   RETURN_IF_ERROR(GuardTorch("saving the checkpoint", [&]() -> absl::Status {
     checkpoint.set_format(kCheckpointFormat);
     checkpoint.set_libtorch(TORCH_VERSION);
@@ -175,7 +176,9 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   if (checkpoint.format() == 1) {
     return corrupt(absl::StrCat(
         "format 1, whose fixed weights were drawn by libtorch's generator; this rwn draws them "
-        "with its own (format ", kCheckpointFormat, ") and cannot regenerate them: retrain "
+        "with its own (format ",
+        kCheckpointFormat,
+        ") and cannot regenerate them: retrain "
         "the run, or resume it with the rwn that wrote it"));
   }
   if (checkpoint.format() != kCheckpointFormat) {
@@ -244,8 +247,7 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Network* network,
     const std::vector<LearnedTensor>& params = optimizer->params();
     if (learned.size() != params.size()) {
       return absl::DataLossError(absl::StrCat("the checkpoint holds ", learned.size(),
-                                              " learned tensors; the spec learns ",
-                                              params.size()));
+                                              " learned tensors; the spec learns ", params.size()));
     }
     for (const LearnedTensor& param : params) {
       ASSIGN_OR_RETURN(const TensorRecord* record, Find(learned, param.name, "learned tensor"));

@@ -31,8 +31,8 @@ std::string InitChecksum(const Network& network);
 // Fills `checkpoint`'s tensors from the learned tensors and state of
 // `optimizer`, the buffers of `network` and torch's generator, and writes it
 // to `path`. The caller sets the other fields.
-absl::Status SaveCheckpoint(const std::string& path, Checkpoint checkpoint,
-                            const Network& network, const Optimizer& optimizer);
+absl::Status SaveCheckpoint(const std::string& path, Checkpoint checkpoint, const Network& network,
+                            const Optimizer& optimizer);
 
 // Writes `checkpoint` as it is, with the header, atomically.
 absl::Status WriteCheckpoint(const std::string& path, const Checkpoint& checkpoint);

@@ -6,14 +6,14 @@
 
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "models/model.pb.h"
 #include "optim/optimizer.pb.h"
+#include "run/testing.h"
 #include "selectors/plan.h"
 #include "selectors/selector.pb.h"
-#include "absl/strings/str_cat.h"
-#include "core/testing.h"
-#include "run/testing.h"
 
 namespace rwn {
 namespace {
@@ -93,7 +93,8 @@ TEST_P(RoundTripTest, RestoresEveryWeightAndBuffer) {
   for (const Layer& layer : trained.network->layers) {
     for (const std::string& name : {layer.weight, layer.bias}) {
       if (name.empty()) continue;
-      EXPECT_TRUE(torch::equal(CurrentValue(*trained.network, name), CurrentValue(*fresh.network, name)))
+      EXPECT_TRUE(
+          torch::equal(CurrentValue(*trained.network, name), CurrentValue(*fresh.network, name)))
           << name;
       ++compared;
     }
@@ -104,8 +105,9 @@ TEST_P(RoundTripTest, RestoresEveryWeightAndBuffer) {
     EXPECT_TRUE(torch::equal(buffer.value(), buffers[buffer.key()])) << buffer.key();
   }
   // Training moved the running statistics, so restoring them mattered.
-  EXPECT_FALSE(torch::equal(buffers["bn1.running_mean"],
-                            Make(kModel, kLearn, dense_mask, 0).network->module->named_buffers()["bn1.running_mean"]));
+  EXPECT_FALSE(torch::equal(
+      buffers["bn1.running_mean"],
+      Make(kModel, kLearn, dense_mask, 0).network->module->named_buffers()["bn1.running_mean"]));
 }
 
 INSTANTIATE_TEST_SUITE_P(SplitAndMasked, RoundTripTest, ::testing::Bool());

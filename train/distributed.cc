@@ -1,12 +1,12 @@
 #include "train/distributed.h"
 
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
 
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -69,8 +69,8 @@ absl::Status ValidateDistributedOptions(const DistributedOptions& options) {
         absl::StrCat("master port ", options.master_port, "; allowed: 1 to 65535"));
   }
   if (options.timeout.count() < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("distributed timeout ", options.timeout.count(),
-                                                   " ms; allowed: > 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("distributed timeout ", options.timeout.count(), " ms; allowed: > 0"));
   }
   if (options.master_addr.empty()) {
     return absl::InvalidArgumentError("master address is empty; allowed: a host name or address");
@@ -100,8 +100,7 @@ absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
     int64_t joined = engine->store->add("rwn/joined", 1);
     while (joined < options.world_size) {
       if (std::chrono::steady_clock::now() > deadline) {
-        throw std::runtime_error(absl::StrCat(joined, " of ", options.world_size,
-                                              " ranks joined"));
+        throw std::runtime_error(absl::StrCat(joined, " of ", options.world_size, " ranks joined"));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       joined = engine->store->add("rwn/joined", 0);
@@ -117,20 +116,22 @@ absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
     engine->group = c10::make_intrusive<c10d::ProcessGroupGloo>(engine->store, options.rank,
                                                                 options.world_size, gloo);
   } catch (const std::exception& error) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "rank ", options.rank, " of ", options.world_size, ": the ranks did not all meet at ",
-        options.master_addr, ":", options.master_port, " within the ",
-        options.timeout.count() / 1000.0, " s timeout (is every rank started, with the same "
-        "MASTER_ADDR, MASTER_PORT and WORLD_SIZE?): ", Message(error)));
+    return absl::DeadlineExceededError(
+        absl::StrCat("rank ", options.rank, " of ", options.world_size,
+                     ": the ranks did not all meet at ", options.master_addr, ":",
+                     options.master_port, " within the ", options.timeout.count() / 1000.0,
+                     " s timeout (is every rank started, with the same "
+                     "MASTER_ADDR, MASTER_PORT and WORLD_SIZE?): ",
+                     Message(error)));
   }
   return std::unique_ptr<Communicator>(new Communicator(options, std::move(engine)));
 }
 
 absl::Status Communicator::Failed(const char* what, const std::exception& error) const {
-  return absl::UnavailableError(absl::StrCat(
-      "rank ", options_.rank, " of ", options_.world_size, ": ", what,
-      " failed; a peer died, or stalled past the ", options_.timeout.count() / 1000.0,
-      " s timeout: ", Message(error)));
+  return absl::UnavailableError(
+      absl::StrCat("rank ", options_.rank, " of ", options_.world_size, ": ", what,
+                   " failed; a peer died, or stalled past the ", options_.timeout.count() / 1000.0,
+                   " s timeout: ", Message(error)));
 }
 
 absl::Status Communicator::Broadcast(const std::vector<at::Tensor>& tensors) {
@@ -138,7 +139,8 @@ absl::Status Communicator::Broadcast(const std::vector<at::Tensor>& tensors) {
   try {
     torch::NoGradGuard no_grad;
     std::vector<torch::Tensor> flat;
-    for (const torch::Tensor& t : tensors) flat.push_back(t.detach().reshape(-1).to(torch::kFloat32));
+    for (const torch::Tensor& t : tensors)
+      flat.push_back(t.detach().reshape(-1).to(torch::kFloat32));
     std::vector<torch::Tensor> buffer = {torch::cat(flat)};
     c10d::BroadcastOptions broadcast;
     broadcast.rootRank = 0;

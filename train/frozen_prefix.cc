@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/status_macros.h"
-#include "torch_support/status.h"
 #include "datasets/loader.h"
+#include "torch_support/status.h"
 
 namespace rwn {
 namespace {
@@ -115,8 +115,8 @@ std::shared_ptr<const Dataset> FeatureDataset(const Network& network, const Data
   features->test = run(dataset.test);
   if (dataset.validation.size() > 0) features->validation = run(dataset.validation);
   features->num_classes = dataset.num_classes;
-  features->description = absl::StrCat(dataset.description, ", features after stage ",
-                                       network.stages[stages - 1].name);
+  features->description =
+      absl::StrCat(dataset.description, ", features after stage ", network.stages[stages - 1].name);
   return features;
 }
 

@@ -33,10 +33,10 @@ namespace rwn {
 int64_t FrozenStages(const Network& network, const std::vector<LearnedTensor>& learned);
 
 struct FrozenPrefix {
-  int64_t stages = 0;       // stages skipped
-  std::string first_run;    // the first stage that still runs
+  int64_t stages = 0;                       // stages skipped
+  std::string first_run;                    // the first stage that still runs
   std::shared_ptr<const Dataset> features;  // float features, same labels
-  Network suffix;           // forward = the remaining stages
+  Network suffix;                           // forward = the remaining stages
   int64_t feature_bytes = 0;
 };
 

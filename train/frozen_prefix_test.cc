@@ -6,15 +6,15 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "core/testing.h"
 #include "core/text_proto.h"
 #include "datasets/dataset.pb.h"
 #include "models/model.pb.h"
+#include "run/testing.h"
 #include "selectors/plan.h"
 #include "selectors/selector.pb.h"
 #include "train/trainer.h"
-#include "absl/strings/str_cat.h"
-#include "core/testing.h"
-#include "run/testing.h"
 
 namespace rwn {
 namespace {
@@ -29,9 +29,9 @@ struct Rig {
 
 // `model` on 96 synthetic 3x8x8 images of 4 classes, learning `learn`.
 Rig Make(const std::string& model, const std::string& learn) {
-  BuiltRun run = BuildRunOrDie(absl::StrCat(
-      "model { ", model, " } learn { ", learn, " } optimizer { sgd { } } ",
-      "dataset { synthetic { train_size: 96 test_size: 40 channels: 3 } }"));
+  BuiltRun run = BuildRunOrDie(
+      absl::StrCat("model { ", model, " } learn { ", learn, " } optimizer { sgd { } } ",
+                   "dataset { synthetic { train_size: 96 test_size: 40 channels: 3 } }"));
   Rig r;
   r.data = run.dataset;
   r.network = run.network;
@@ -41,7 +41,8 @@ Rig Make(const std::string& model, const std::string& learn) {
 
 constexpr char kWrn[] = "wide_resnet { depth: 10 widen_factor: 1 }";
 constexpr char kFcOnly[] = "also_learn_batchnorm: false also_learn_classifier: true";
-constexpr char kLastBlock[] = "selector { layer_group { group: 'block3' } } also_learn_batchnorm: false";
+constexpr char kLastBlock[] =
+    "selector { layer_group { group: 'block3' } } also_learn_batchnorm: false";
 
 TEST(FrozenPrefixTest, CountsTheStagesBeforeTheFirstLearnedOne) {
   // WRN stages: conv1, block1, block2, block3, pool, fc.
@@ -72,8 +73,9 @@ std::multiset<std::string> GraphNodes(const torch::Tensor& loss) {
 
 int64_t Convolutions(const std::multiset<std::string>& nodes) {
   int64_t count = 0;
-  for (const std::string& name : nodes) count += name.find("Convolution") != std::string::npos ||
-                                                 name.find("LearnedFilters") != std::string::npos;
+  for (const std::string& name : nodes)
+    count += name.find("Convolution") != std::string::npos ||
+             name.find("LearnedFilters") != std::string::npos;
   return count;
 }
 
@@ -82,7 +84,8 @@ TEST(FrozenPrefixTest, BackwardStopsWhereLearningStarts) {
   // block2 and block3. The graph holds backward nodes only for convs from
   // the first learned stage on: none for fc only, block3's 3 for the last
   // block, all but conv1 when every BN learns (block1 starts with one).
-  for (auto [learn, convs] : {std::pair<const char*, int64_t>{kFcOnly, 0}, {kLastBlock, 3},
+  for (auto [learn, convs] : {std::pair<const char*, int64_t>{kFcOnly, 0},
+                              {kLastBlock, 3},
                               {"also_learn_classifier: false", 8}}) {
     Rig r = Make(kWrn, learn);
     r.network->module->train();
@@ -131,13 +134,14 @@ TEST(FrozenPrefixTest, ErrorsNameTheLimitAndTheModel) {
   Rig r = Make(kWrn, kFcOnly);
   auto big = FreezePrefix(*r.network, *r.data, r.learned, 32, 1000);
   EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(big.status().message()),
-              HasSubstr("the features after stage pool (64 values per image) of 136 images would take"));
+  EXPECT_THAT(
+      std::string(big.status().message()),
+      HasSubstr("the features after stage pool (64 values per image) of 136 images would take"));
   Rig vgg = Make("vgg { depth: 11 width_divisor: 16 }", kFcOnly);
-  EXPECT_THAT(std::string(FreezePrefix(*vgg.network, *vgg.data, vgg.learned, 32, 1 << 30)
-                              .status()
-                              .message()),
-              HasSubstr("does not describe its stages"));
+  EXPECT_THAT(
+      std::string(
+          FreezePrefix(*vgg.network, *vgg.data, vgg.learned, 32, 1 << 30).status().message()),
+      HasSubstr("does not describe its stages"));
   Rig all = Make(kWrn, "selector { layer_group { group: 'conv1' } }");
   auto none = FreezePrefix(*all.network, *all.data, all.learned, 32, 1 << 30);
   ASSERT_OK(none);

@@ -7,10 +7,10 @@
 #include "absl/strings/str_format.h"
 #include "core/files.h"
 #include "core/status_macros.h"
-#include "torch_support/compat.h"
-#include "torch_support/status.h"
 #include "datasets/loader.h"
 #include "datasets/prefetcher.h"
+#include "torch_support/compat.h"
+#include "torch_support/status.h"
 #include "train/distributed.h"
 
 namespace rwn {
@@ -56,10 +56,10 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
   while (loader.Next(&batch)) {
     const torch::Tensor labels = batch.labels.to(device);
     torch::Tensor logits = Forward(network, batch.images.to(device), compute);
-    loss += torch::nn::functional::cross_entropy(
-                logits, labels,
-                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                .item<double>();
+    loss +=
+        torch::nn::functional::cross_entropy(
+            logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+            .item<double>();
     top1 += CorrectTopK(logits, labels, 1);
     top5 += CorrectTopK(logits, labels, 5);
   }
@@ -67,8 +67,8 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
   return EvalResult{loss / n, top1 / n, top5 / n};
 }
 
-at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split,
-                   int64_t batch_size, const ComputeOptions& compute) {
+at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split, int64_t batch_size,
+                   const ComputeOptions& compute) {
   c10::InferenceMode inference;
   network.module->eval();
   BatchLoader loader(split, dataset.mean, dataset.std, batch_size, /*shuffle=*/false, 0);
@@ -103,9 +103,9 @@ absl::Status AverageGradients(Communicator& ranks, std::vector<torch::Tensor>& l
 }
 
 // One pass over `batches`: a step of `optimizer` at `lr` per batch.
-absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches,
-                                       Optimizer& optimizer, std::vector<torch::Tensor>& learned,
-                                       double lr, const TrainConfig& config, Progress* progress) {
+absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches, Optimizer& optimizer,
+                                       std::vector<torch::Tensor>& learned, double lr,
+                                       const TrainConfig& config, Progress* progress) {
   const auto start = std::chrono::steady_clock::now();
   const torch::Device device = DeviceOf(network);
   network.module->train();
@@ -127,7 +127,8 @@ absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches,
     totals.loss_sum += loss.item<double>() * count;
     totals.correct += CorrectTopK(logits.detach(), batch.labels, 1);
     totals.seen += count;
-    if (progress) progress->Batch(++index, totals.seen / Seconds(start), totals.loss_sum / totals.seen);
+    if (progress)
+      progress->Batch(++index, totals.seen / Seconds(start), totals.loss_sum / totals.seen);
   }
   totals.seconds = Seconds(start);
   return totals;
@@ -155,9 +156,10 @@ absl::Status CheckRanksAgree(Communicator& ranks, const std::vector<torch::Tenso
   const std::string fingerprint = Fingerprint(bytes);
   ASSIGN_OR_RETURN(const bool equal, ranks.AllEqual(std::stoull(fingerprint, nullptr, 16)));
   if (!equal) {
-    return absl::InternalError(absl::StrFormat(
-        "rank %d: after epoch %d the ranks' learned weights differ (this rank's "
-        "fingerprint %s)", ranks.rank(), epoch + 1, fingerprint));
+    return absl::InternalError(
+        absl::StrFormat("rank %d: after epoch %d the ranks' learned weights differ (this rank's "
+                        "fingerprint %s)",
+                        ranks.rank(), epoch + 1, fingerprint));
   }
   std::fprintf(stderr, "rank %d: epoch %d learned weights fingerprint %s (all %d ranks agree)\n",
                ranks.rank(), static_cast<int>(epoch + 1), fingerprint.c_str(), ranks.world_size());

@@ -29,7 +29,7 @@ struct TrainConfig {
   int64_t epochs = 1;
   int64_t batch_size = 128;
   int64_t eval_batch_size = 500;
-  uint64_t seed = 1;  // data order, augmentation and dropout
+  uint64_t seed = 1;    // data order, augmentation and dropout
   bool augment = true;  // use the dataset's default training augmentation
   ComputeOptions compute;
   int64_t start_epoch = 0;  // > 0: resume after this many epochs (the caller
@@ -56,8 +56,8 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
 
 // Softmax class probabilities (float32, N x classes) of `network` (in eval
 // mode, under inference mode) on `split`, in the split's order.
-at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split,
-                   int64_t batch_size, const ComputeOptions& compute = {});
+at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split, int64_t batch_size,
+                   const ComputeOptions& compute = {});
 
 // network.forward(images) under `compute`; logits are float32.
 at::Tensor Forward(Network& network, at::Tensor images, const ComputeOptions& compute);

@@ -4,12 +4,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/testing.h"
 #include "datasets/dataset.pb.h"
 #include "models/model.pb.h"
 #include "optim/optimizer.pb.h"
-#include "selectors/plan.h"
-#include "core/testing.h"
 #include "run/testing.h"
+#include "selectors/plan.h"
 
 namespace rwn {
 namespace {
@@ -69,8 +69,8 @@ class EveryOptimizerTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryOptimizerTest, LearnsSyntheticData) {
   OptimizerSpec optimizer;
-  optimizer.GetReflection()->MutableMessage(
-      &optimizer, optimizer.GetDescriptor()->FindFieldByName(GetParam()));
+  optimizer.GetReflection()->MutableMessage(&optimizer,
+                                            optimizer.GetDescriptor()->FindFieldByName(GetParam()));
   if (optimizer.has_adam()) optimizer.mutable_adam()->set_lr(0.01);
   Rig s = Make(nullptr, optimizer);
   TrainConfig config;
@@ -78,11 +78,10 @@ TEST_P(EveryOptimizerTest, LearnsSyntheticData) {
   config.batch_size = 32;
   double top1 = 0;
   ASSERT_OK(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
-                    [&](const EpochMetrics& m) {
-                      top1 = m.test_top1();
-                      return absl::OkStatus();
-                    })
-                  );
+                  [&](const EpochMetrics& m) {
+                    top1 = m.test_top1();
+                    return absl::OkStatus();
+                  }));
   EXPECT_GT(top1, 0.9);
 }
 
@@ -97,11 +96,10 @@ TEST(TrainerTest, SameSeedSameRun) {
   for (int run = 0; run < 2; ++run) {
     Rig s = Make(nullptr);
     ASSERT_OK(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
-                      [&](const EpochMetrics& m) {
-                        losses.push_back(m.train_loss());
-                        return absl::OkStatus();
-                      })
-                    );
+                    [&](const EpochMetrics& m) {
+                      losses.push_back(m.train_loss());
+                      return absl::OkStatus();
+                    }));
   }
   EXPECT_EQ(losses[0], losses[1]);
 }
