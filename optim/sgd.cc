@@ -100,6 +100,6 @@ absl::StatusOr<std::unique_ptr<Optimizer>> CreateSgd(const SgdSpec& spec,
 }  // namespace
 
 RWN_REGISTER_PLUGIN(OptimizerRegistry, sgd, SgdSpec, CreateSgd, "lr: 0.1 momentum: 0.9",
-                    "nesterov: true weight_decay: 0", "momentum: 0 dampening: 0.1");
+                    "nesterov: true weight_decay: 0", "momentum: 0.5 dampening: 0.1");
 
 }  // namespace rwn

@@ -40,6 +40,25 @@ std::pair<double, double> Fit(const std::vector<std::pair<double, double>>& xy) 
   return {(sy - b * sx) / n, b};
 }
 
+// Draws <sweep>_<kind>.png from <sweep>_<kind>.dat (`data`) with gnuplot
+// (<sweep>_<kind>.gp): the title "<sweep>: <title>", then `settings`
+// (gnuplot lines: axes, key, scales), then one plot of `plots`.
+absl::Status DrawFigure(const std::string& out, const std::string& sweep, const std::string& kind,
+                        const std::string& title, const std::string& settings,
+                        const std::string& data, const std::vector<std::string>& plots,
+                        std::vector<std::string>* written) {
+  const std::string name = absl::StrCat(FileStem(sweep), "_", kind);
+  const std::string base = (fs::path(out) / name).string();
+  RETURN_IF_ERROR(WriteFileAtomically(base + ".dat", data));
+  const std::string script = absl::StrCat(GnuplotHeader(base + ".png"), "set title ",
+                                          GnuplotQuote(absl::StrCat(sweep, ": ", title)), "\n",
+                                          settings, "data = ", GnuplotQuote(base + ".dat"),
+                                          "\nplot ", absl::StrJoin(plots, ", \\\n  "), "\n");
+  RETURN_IF_ERROR(RunGnuplot(base + ".gp", script));
+  written->push_back(name + ".png");
+  return absl::OkStatus();
+}
+
 // Test accuracy against the learned fraction of parameters.
 absl::Status FractionFigure(const std::string& sweep, const std::vector<const Point*>& points,
                             const std::string& out, std::vector<std::string>* written) {
@@ -53,11 +72,6 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
     }
   }
   if (lines.empty()) return absl::OkStatus();
-  std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_fraction.png")).string()), "set title ",
-      GnuplotQuote(absl::StrCat(sweep, ": test accuracy against the fraction of weights learned")),
-      "\nset xlabel 'fraction of parameters learned (log scale)'\n"
-      "set ylabel 'test top-1 accuracy (%)'\nset logscale x\nset key bottom right\nset grid\n");
   std::vector<std::string> plots;
   int index = 0;
   std::string data;
@@ -76,14 +90,11 @@ absl::Status FractionFigure(const std::string& sweep, const std::vector<const Po
     plots.push_back(absl::StrCat(accuracy, " with lines dashtype 2 title ",
                                  GnuplotQuote(absl::StrCat(model, ", all learned"))));
   }
-  const std::string data_path = (fs::path(out) / (FileStem(sweep) + "_fraction.dat")).string();
-  RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
-  absl::StrAppend(&script, "data = ", GnuplotQuote(data_path), "\nplot ",
-                  absl::StrJoin(plots, ", \\\n  "), "\n");
-  RETURN_IF_ERROR(
-      RunGnuplot((fs::path(out) / (FileStem(sweep) + "_fraction.gp")).string(), script));
-  written->push_back(FileStem(sweep) + "_fraction.png");
-  return absl::OkStatus();
+  return DrawFigure(out, sweep, "fraction", "test accuracy against the fraction of weights learned",
+                    "set xlabel 'fraction of parameters learned (log scale)'\n"
+                    "set ylabel 'test top-1 accuracy (%)'\nset logscale x\n"
+                    "set key bottom right\nset grid\n",
+                    data, plots, written);
 }
 
 // Test accuracy against log10 of the learned parameters, with fitted lines.
@@ -131,17 +142,10 @@ absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Poin
                        GnuplotQuote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
     }
   }
-  const std::string data_path = (fs::path(out) / (FileStem(sweep) + "_params.dat")).string();
-  RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
-  const std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_params.png")).string()), "set title ",
-      GnuplotQuote(absl::StrCat(sweep, ": test accuracy against learned parameters")),
-      "\nset xlabel 'log10(learned parameters)'\nset ylabel 'test top-1 accuracy (%)'\n"
-      "set key bottom right\nset grid\n",
-      "data = ", GnuplotQuote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "), "\n");
-  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (FileStem(sweep) + "_params.gp")).string(), script));
-  written->push_back(FileStem(sweep) + "_params.png");
-  return absl::OkStatus();
+  return DrawFigure(out, sweep, "params", "test accuracy against learned parameters",
+                    "set xlabel 'log10(learned parameters)'\nset ylabel 'test top-1 accuracy (%)'\n"
+                    "set key bottom right\nset grid\n",
+                    data, plots, written);
 }
 
 // The paper's dim_slice of a learn block with one slicing selector.
@@ -194,17 +198,11 @@ absl::Status DimensionsFigure(const std::string& sweep, const std::vector<const 
     plots.push_back(absl::StrCat("data index ", index++,
                                  " using 1:2:3 with labels offset 0,1 font 'Sans,9' notitle"));
   }
-  const std::string data_path = (fs::path(out) / (FileStem(sweep) + "_dims.dat")).string();
-  RETURN_IF_ERROR(WriteFileAtomically(data_path, data));
-  const std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / (FileStem(sweep) + "_dims.png")).string()), "set title ",
-      GnuplotQuote(absl::StrCat(sweep, ": slicing different dimensions of the conv weights")),
-      "\nset xlabel 'learned parameters (log scale)'\nset ylabel 'test top-1 accuracy (%)'\n"
-      "set logscale x\nset key bottom right\nset grid\ndata = ",
-      GnuplotQuote(data_path), "\nplot ", absl::StrJoin(plots, ", \\\n  "), "\n");
-  RETURN_IF_ERROR(RunGnuplot((fs::path(out) / (FileStem(sweep) + "_dims.gp")).string(), script));
-  written->push_back(FileStem(sweep) + "_dims.png");
-  return absl::OkStatus();
+  return DrawFigure(out, sweep, "dims", "slicing different dimensions of the conv weights",
+                    "set xlabel 'learned parameters (log scale)'\n"
+                    "set ylabel 'test top-1 accuracy (%)'\nset logscale x\n"
+                    "set key bottom right\nset grid\n",
+                    data, plots, written);
 }
 
 }  // namespace
