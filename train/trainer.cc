@@ -102,6 +102,13 @@ absl::Status AverageGradients(Communicator& ranks, std::vector<torch::Tensor>& l
   return ranks.AllReduceMean(grads);
 }
 
+absl::Status NothingLearnedReachesTheLoss() {
+  return absl::InvalidArgumentError(
+      "the loss does not depend on any learned tensor, so nothing can learn: with fixed: ZERO, "
+      "the zeroed convs cut every path from the learned layers to the output (e.g. learning only "
+      "the first layers); allowed: learn a layer nearer the output, or fixed: RANDOM");
+}
+
 // One pass over `batches`: a step of `optimizer` at `lr` per batch.
 absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches, Optimizer& optimizer,
                                        std::vector<torch::Tensor>& learned, double lr,
@@ -118,6 +125,7 @@ absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches, Op
     batch.labels = batch.labels.to(device, /*non_blocking=*/true);
     torch::Tensor logits = Forward(network, batch.images, config.compute);
     torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+    if (!loss.requires_grad()) return NothingLearnedReachesTheLoss();
     loss.backward();
     if (config.communicator != nullptr) {
       RETURN_IF_ERROR(AverageGradients(*config.communicator, learned));

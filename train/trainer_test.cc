@@ -88,6 +88,22 @@ TEST_P(EveryOptimizerTest, LearnsSyntheticData) {
 INSTANTIATE_TEST_SUITE_P(Optimizers, EveryOptimizerTest,
                          ::testing::Values("sgd", "adam", "yellowfin"));
 
+// With fixed: ZERO the convs after the stem are zero and not computed, so a
+// run that learns only the stem has no gradient at all: refused by name
+// rather than as libtorch's "does not require grad".
+TEST(TrainerTest, ARunWhoseLossIgnoresEveryLearnedTensorIsRefused) {
+  const LearnSpec learn = ParseTextProtoOrDie<LearnSpec>(
+      "fixed: ZERO selector { layer_group { group: \"conv1\" } } "
+      "also_learn_batchnorm: false also_learn_classifier: false");
+  Rig s = Make(&learn);
+  TrainConfig config;
+  config.batch_size = 32;
+  absl::Status status = Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
+                              [](const EpochMetrics&) { return absl::OkStatus(); });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("does not depend on any learned tensor"));
+}
+
 TEST(TrainerTest, SameSeedSameRun) {
   TrainConfig config;
   config.epochs = 1;
