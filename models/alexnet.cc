@@ -77,11 +77,10 @@ absl::StatusOr<std::shared_ptr<Network>> CreateAlexnet(const AlexnetSpec& spec,
     Alexnet model(context, spec.width_divisor());
     // bearpaw's AlexNet is initialized by libtorch's defaults alone.
     Initialize(*model, TORCH_DEFAULT, context.seed, LinearInit::kTorchDefault);
-    auto network = MakeNetwork(
+    return MakeNetwork(
         model,
         spec.width_divisor() > 1 ? absl::StrCat("AlexNet/", spec.width_divisor()) : "AlexNet",
         GroupOf);
-    return network;
   });
 }
 

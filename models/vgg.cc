@@ -95,12 +95,11 @@ absl::StatusOr<std::shared_ptr<Network>> CreateVgg(const VggSpec& spec,
     Vgg model(spec, context);
     // bearpaw's VGG draws the classifier from normal(0, 0.01), bias 0.
     Initialize(*model, spec.init(), context.seed, LinearInit::kNormal);
-    auto network = MakeNetwork(
+    return MakeNetwork(
         model,
         absl::StrCat("VGG-", spec.depth(), spec.batch_norm() ? "-BN" : "",
                      spec.width_divisor() > 1 ? absl::StrCat("/", spec.width_divisor()) : ""),
         GroupOf);
-    return network;
   });
 }
 
