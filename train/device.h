@@ -1,7 +1,9 @@
 // The compute device of a run, from --device=cpu|cuda|cuda:N|auto. A CUDA
 // device needs a CUDA build of libtorch (bazel --config=cuda, README) and a
 // GPU; asking for one without them is bad input (exit 2), never a silent
-// fallback to the CPU.
+// fallback to the CPU. Under a launcher (`rwn launch`, torchrun) each
+// process's "cuda" is the GPU of its LOCAL_RANK, so the ranks of one machine
+// use one GPU each.
 #ifndef RWN_TRAIN_DEVICE_H_
 #define RWN_TRAIN_DEVICE_H_
 
@@ -11,8 +13,16 @@
 
 namespace rwn {
 
-// "cpu" or "cuda:N", checked against this build and machine; "auto" is the
-// first GPU when there is one, else the CPU.
+// "cpu" or "cuda:N" for `flag` on a machine with `gpus` GPUs, in the process
+// of local rank `local_rank` (-1: not started by a launcher). "cuda" is GPU
+// `local_rank` (GPU 0 outside a launcher); "auto" is that GPU when there is
+// one, else the CPU; "cuda:N" is GPU N. `no_gpu` says why there is no GPU
+// when `gpus` is 0.
+absl::StatusOr<std::string> DeviceFor(const std::string& flag, int gpus, int local_rank,
+                                      const std::string& no_gpu);
+
+// DeviceFor with this build's and machine's GPUs and $LOCAL_RANK; a
+// LOCAL_RANK that is not a number >= 0 is refused.
 absl::StatusOr<std::string> ResolveDevice(const std::string& flag);
 
 }  // namespace rwn
