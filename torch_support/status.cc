@@ -18,6 +18,9 @@ absl::Status CurrentExceptionToStatus(absl::string_view context) {
     return absl::InvalidArgumentError(absl::StrCat(context, ": ", e.what_without_backtrace()));
   } catch (const c10::TypeError& e) {
     return absl::InvalidArgumentError(absl::StrCat(context, ": ", e.what_without_backtrace()));
+  } catch (const c10::OutOfMemoryError& e) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(context, ": out of memory: ", e.what_without_backtrace()));
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat(context, ": ", e.what_without_backtrace()));
   } catch (const std::bad_alloc& e) {

@@ -14,8 +14,9 @@ namespace rwn {
 
 // Call inside a `catch (...)` block: the in-flight exception as a Status whose
 // message starts with `context`. c10::Error keeps its message without the C++
-// backtrace; c10's value/index/type errors are InvalidArgument, other
-// c10::Errors Internal, std::bad_alloc ResourceExhausted.
+// backtrace; c10's value/index/type errors are InvalidArgument, a device's
+// out-of-memory error (c10::OutOfMemoryError) and std::bad_alloc
+// ResourceExhausted, other c10::Errors Internal.
 absl::Status CurrentExceptionToStatus(absl::string_view context);
 
 // Runs `f` (returning absl::Status or absl::StatusOr<T>) and converts any

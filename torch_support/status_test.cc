@@ -29,5 +29,15 @@ TEST(TorchStatusTest, ConvertsC10Errors) {
   EXPECT_THAT(other.status().message(), HasSubstr("step: broken"));
 }
 
+TEST(TorchStatusTest, DeviceOutOfMemoryIsResourceExhausted) {
+  absl::Status status = GuardTorch("training", []() -> absl::Status {
+    throw c10::OutOfMemoryError({__func__, __FILE__, __LINE__},
+                                "CUDA out of memory. Tried to allocate 2.00 GiB");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(status.message(),
+              HasSubstr("training: out of memory: CUDA out of memory. Tried to allocate 2.00 GiB"));
+}
+
 }  // namespace
 }  // namespace rwn

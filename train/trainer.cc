@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "core/files.h"
 #include "core/status_macros.h"
@@ -207,7 +208,7 @@ EpochMetrics MeasureEpoch(Network& network, const Dataset& dataset, const TrainC
 absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimizer,
                    const Schedule* schedule, const TrainConfig& config, Progress* progress,
                    const std::function<absl::Status(const EpochMetrics&)>& on_epoch) {
-  return GuardTorch("training", [&]() -> absl::Status {
+  const absl::Status status = GuardTorch("training", [&]() -> absl::Status {
     if (config.start_epoch == 0) torch::manual_seed(config.seed);  // dropout
     BatchLoader loader(dataset.train, dataset.mean, dataset.std, config.batch_size,
                        /*shuffle=*/true, config.seed,
@@ -236,6 +237,20 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
     }
     return absl::OkStatus();
   });
+  return ExplainOutOfMemory(status, network.description, config, DeviceOf(network).str());
+}
+
+absl::Status ExplainOutOfMemory(const absl::Status& status, const std::string& model,
+                                const TrainConfig& config, const std::string& device) {
+  if (status.code() != absl::StatusCode::kResourceExhausted ||
+      !absl::StrContains(status.message(), "out of memory")) {
+    return status;
+  }
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "%s with batch_size %d (eval_batch_size %d) on %s ran out of memory: %s. Try a smaller "
+      "batch_size or eval_batch_size, bfloat16: true, or cache_frozen_prefix: true when the "
+      "first stages learn nothing",
+      model, config.batch_size, config.eval_batch_size, device, status.message()));
 }
 
 }  // namespace rwn

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -58,6 +59,12 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
 // mode, under inference mode) on `split`, in the split's order.
 at::Tensor Predict(Network& network, const Dataset& dataset, const Split& split, int64_t batch_size,
                    const ComputeOptions& compute = {});
+
+// `status` as it is, unless it says the device ran out of memory
+// (ResourceExhausted): then it also names the model, the batch sizes and the
+// device, and what to try.
+absl::Status ExplainOutOfMemory(const absl::Status& status, const std::string& model,
+                                const TrainConfig& config, const std::string& device);
 
 // network.forward(images) under `compute`; logits are float32.
 at::Tensor Forward(Network& network, at::Tensor images, const ComputeOptions& compute);

@@ -104,6 +104,24 @@ TEST(TrainerTest, ARunWhoseLossIgnoresEveryLearnedTensorIsRefused) {
   EXPECT_THAT(status.message(), ::testing::HasSubstr("does not depend on any learned tensor"));
 }
 
+TEST(TrainerTest, OutOfMemoryNamesTheModelBatchAndDevice) {
+  TrainConfig config;
+  config.batch_size = 128;
+  config.eval_batch_size = 500;
+  const absl::Status oom = absl::ResourceExhaustedError(
+      "training: out of memory: CUDA out of memory. Tried to allocate 2.00 GiB");
+  const absl::Status explained = ExplainOutOfMemory(oom, "WRN-28-10", config, "cuda:0");
+  EXPECT_EQ(explained.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(explained.message(),
+            "WRN-28-10 with batch_size 128 (eval_batch_size 500) on cuda:0 ran out of memory: "
+            "training: out of memory: CUDA out of memory. Tried to allocate 2.00 GiB. Try a "
+            "smaller batch_size or eval_batch_size, bfloat16: true, or cache_frozen_prefix: true "
+            "when the first stages learn nothing");
+  const absl::Status other = absl::ResourceExhaustedError("disk quota exceeded");
+  EXPECT_EQ(ExplainOutOfMemory(other, "WRN-28-10", config, "cuda:0"), other);
+  EXPECT_OK(ExplainOutOfMemory(absl::OkStatus(), "WRN-28-10", config, "cpu"));
+}
+
 TEST(TrainerTest, SameSeedSameRun) {
   TrainConfig config;
   config.epochs = 1;
