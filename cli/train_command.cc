@@ -13,7 +13,6 @@
 #include "train/distributed.h"
 
 DEFINE_bool(restart, false, "discard the spec's run folder (finished or not) and start afresh");
-DEFINE_string(device, "cpu", "cpu, cuda, cuda:N or auto (a GPU if there is one)");
 DEFINE_int32(rank, -1, "this process's rank (default: $RANK, else 0)");
 DEFINE_int32(world_size, 0, "number of ranks (default: $WORLD_SIZE, else 1)");
 DEFINE_string(master_addr, "", "rank 0's address (default: $MASTER_ADDR, else 127.0.0.1)");
@@ -47,8 +46,10 @@ int Train(const std::vector<std::string>&) {
   absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
   if (!device.ok()) return Fail(device.status());
   options.device = *device;
+  options.deterministic = FLAGS_deterministic;
   absl::StatusOr<DistributedOptions> distributed = Distributed();
   if (!distributed.ok()) return Fail(distributed.status());
+  distributed->device = options.device;
   std::unique_ptr<Communicator> communicator;
   if (distributed->world_size > 1) {
     absl::StatusOr<std::unique_ptr<Communicator>> connected = Communicator::Connect(*distributed);
@@ -61,17 +62,19 @@ int Train(const std::vector<std::string>&) {
 
 }  // namespace
 
-const Command kTrain{"train",
-                     "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
-                     "            [--checkpoint_every=1] [--restart] [--device=cpu]\n"
-                     "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
-                     "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
-                     "      resumes an unfinished run from its checkpoint and does not rerun a\n"
-                     "      finished one; --restart starts afresh. With WORLD_SIZE > 1 (or\n"
-                     "      --world_size, --rank, --master_addr, --master_port) it is one rank of\n"
-                     "      data-parallel training over torch's c10d Gloo.\n",
-                     __FILE__,
-                     {"spec", "out", "threads", "quiet", "checkpoint_every", "master_port"},
-                     Train};
+const Command kTrain{
+    "train",
+    "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
+    "            [--checkpoint_every=1] [--restart] [--device=cpu] [--deterministic]\n"
+    "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
+    "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
+    "      resumes an unfinished run from its checkpoint and does not rerun a\n"
+    "      finished one; --restart starts afresh. With WORLD_SIZE > 1 (or\n"
+    "      --world_size, --rank, --master_addr, --master_port) it is one rank of\n"
+    "      data-parallel training over torch's c10d (Gloo; NCCL between GPUs).\n",
+    __FILE__,
+    {"spec", "out", "threads", "quiet", "checkpoint_every", "master_port", "device",
+     "deterministic"},
+    Train};
 
 }  // namespace rwn::cli

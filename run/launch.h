@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/free_port.h"
 
 namespace rwn {
 
@@ -24,9 +25,6 @@ struct LaunchOptions {
 // Runs the ranks to the end; returns 0 when all exit 0, else the first
 // non-zero exit code (128 + signal for a rank killed by a signal).
 absl::StatusOr<int> Launch(const LaunchOptions& options);
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
-absl::StatusOr<int> FreePort();
 
 }  // namespace rwn
 

@@ -5,8 +5,13 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef RWN_LIBTORCH_HAS_NCCL
+#define USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -41,8 +46,75 @@ bool IsLoopback(const std::string& address) {
 
 struct Communicator::Engine {
   c10::intrusive_ptr<c10d::TCPStore> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;  // CPU tensors
+#ifdef RWN_LIBTORCH_HAS_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // GPU tensors, when training on GPUs
+#endif
+
+  // `collective` (a call on a process group, returning its work) on the
+  // group for `tensor`'s device, waited for.
+  template <class Collective>
+  void Run(const at::Tensor& tensor, Collective collective, std::chrono::milliseconds timeout) {
+#ifdef RWN_LIBTORCH_HAS_NCCL
+    if (tensor.is_cuda() && nccl) {
+      collective(*nccl)->wait(timeout);
+      return;
+    }
+#endif
+    collective(*group)->wait(timeout);
+  }
 };
+
+std::string BackendFor(const std::string& device) {
+  return device.rfind("cuda", 0) == 0 ? "nccl" : "gloo";
+}
+
+namespace {
+
+// The ranks' CPU group, over the interface that reaches MASTER_ADDR.
+c10::intrusive_ptr<c10d::ProcessGroupGloo> GlooGroup(
+    const c10::intrusive_ptr<c10d::TCPStore>& store, const DistributedOptions& options) {
+  auto gloo = c10d::ProcessGroupGloo::Options::create(options.timeout);
+  if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface && *interface) {
+    gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(interface));
+  } else if (IsLoopback(options.master_addr)) {
+    gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+  } else {
+    gloo->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+  }
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(
+      c10::make_intrusive<c10d::PrefixStore>("gloo", store), options.rank, options.world_size,
+      gloo);
+}
+
+#ifdef RWN_LIBTORCH_HAS_NCCL
+// The ranks' GPU group. NCCL reports a dead or stalled peer from a watchdog
+// thread that by default tears the process down; in blocking-wait mode it
+// is an exception from wait() instead, which Communicator turns into the
+// same clear error as Gloo's. A user's own TORCH_NCCL_* settings win.
+c10::intrusive_ptr<c10d::ProcessGroupNCCL> NcclGroup(
+    const c10::intrusive_ptr<c10d::TCPStore>& store, const DistributedOptions& options) {
+  setenv("TORCH_NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
+  setenv("TORCH_NCCL_ASYNC_ERROR_HANDLING", "0", /*overwrite=*/0);
+  auto nccl = c10d::ProcessGroupNCCL::Options::create();
+  nccl->timeout = options.timeout;
+  return c10::make_intrusive<c10d::ProcessGroupNCCL>(
+      c10::make_intrusive<c10d::PrefixStore>("nccl", store), options.rank, options.world_size,
+      nccl);
+}
+#endif
+
+#ifndef RWN_LIBTORCH_HAS_NCCL
+absl::Status NoNccl(const DistributedOptions& options) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--device=", options.device, " with ", options.world_size,
+      " ranks needs NCCL, and this rwn was built without it (a CPU-only libtorch, or no CUDA and "
+      "NCCL headers found at build time); allowed: --device=cpu, or build with bazel "
+      "--config=cuda"));
+}
+#endif
+
+}  // namespace
 
 absl::Status ReadDistributedEnvironment(DistributedOptions* options) {
   RETURN_IF_ERROR(ReadInt("RANK", &options->rank));
@@ -86,6 +158,9 @@ Communicator::~Communicator() = default;
 absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
     const DistributedOptions& options) {
   RETURN_IF_ERROR(ValidateDistributedOptions(options));
+#ifndef RWN_LIBTORCH_HAS_NCCL
+  if (BackendFor(options.device) == "nccl") return NoNccl(options);
+#endif
   auto engine = std::make_unique<Engine>();
   try {
     c10d::TCPStoreOptions store_options;
@@ -105,16 +180,17 @@ absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       joined = engine->store->add("rwn/joined", 0);
     }
-    auto gloo = c10d::ProcessGroupGloo::Options::create(options.timeout);
-    if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface && *interface) {
-      gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(interface));
-    } else if (IsLoopback(options.master_addr)) {
-      gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
-    } else {
-      gloo->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    engine->group = GlooGroup(engine->store, options);
+#ifdef RWN_LIBTORCH_HAS_NCCL
+    if (BackendFor(options.device) == "nccl") {
+      try {
+        engine->nccl = NcclGroup(engine->store, options);
+      } catch (const std::exception& error) {
+        return absl::UnavailableError(absl::StrCat("rank ", options.rank, ": cannot start NCCL on ",
+                                                   options.device, ": ", Message(error)));
+      }
     }
-    engine->group = c10::make_intrusive<c10d::ProcessGroupGloo>(engine->store, options.rank,
-                                                                options.world_size, gloo);
+#endif
   } catch (const std::exception& error) {
     return absl::DeadlineExceededError(
         absl::StrCat("rank ", options.rank, " of ", options.world_size,
@@ -144,7 +220,9 @@ absl::Status Communicator::Broadcast(const std::vector<at::Tensor>& tensors) {
     std::vector<torch::Tensor> buffer = {torch::cat(flat)};
     c10d::BroadcastOptions broadcast;
     broadcast.rootRank = 0;
-    engine_->group->broadcast(buffer, broadcast)->wait(options_.timeout);
+    engine_->Run(
+        buffer[0], [&](auto& group) { return group.broadcast(buffer, broadcast); },
+        options_.timeout);
     int64_t offset = 0;
     for (const torch::Tensor& t : tensors) {
       t.detach().copy_(buffer[0].narrow(0, offset, t.numel()).view(t.sizes()));
@@ -172,7 +250,8 @@ absl::Status Communicator::AllReduceMean(const std::vector<at::Tensor>& tensors)
         ++end;
       }
       std::vector<torch::Tensor> bucket = {torch::cat(flat)};
-      engine_->group->allreduce(bucket)->wait(options_.timeout);
+      engine_->Run(
+          bucket[0], [&](auto& group) { return group.allreduce(bucket); }, options_.timeout);
       reduced_bytes_ += bucket[0].numel() * bucket[0].element_size();
       ++reduce_calls_;
       bucket[0].div_(world_size());

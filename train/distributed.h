@@ -1,7 +1,9 @@
 // Data-parallel training on torch's own c10d engine:
 // ranks meet through a c10d::TCPStore on MASTER_ADDR:MASTER_PORT and talk
-// through a c10d::ProcessGroupGloo (CPU). The same variables as torchrun's
-// say who is who; flags override them.
+// through a c10d::ProcessGroupGloo for CPU tensors and, when the ranks train
+// on GPUs, a c10d::ProcessGroupNCCL for the GPU tensors (gradients and the
+// first broadcast never leave the GPU). The same variables as torchrun's say
+// who is who; flags override them.
 //
 // What the trainer does with a Communicator (train/trainer.h): rank 0's
 // learned tensors are broadcast at the start; each rank reads its own shard
@@ -38,7 +40,13 @@ struct DistributedOptions {
   // Gradients are all-reduced in flat buckets of about this many bytes
   // (PyTorch DDP's default bucket is 25 MB).
   int64_t bucket_bytes = 25 << 20;
+  // This rank's device ("cpu" or "cuda:N"); a GPU adds NCCL.
+  std::string device = "cpu";
 };
+
+// The c10d backend for tensors on `device`: "nccl" for a GPU, "gloo" for the
+// CPU.
+std::string BackendFor(const std::string& device);
 
 // Fills options from RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT where
 // set; InvalidArgument names a variable that is not a number or out of range.
