@@ -9,3 +9,7 @@ DEFINE_bool(quiet, false, "no progress display");
 DEFINE_int32(checkpoint_every, 1, "epochs between checkpoints; 0 = only after the last");
 DEFINE_int32(master_port, 0,
              "rank 0's port (train: default $MASTER_PORT, else 29500; launch: a free port)");
+DEFINE_string(device, "cpu", "cpu, cuda, cuda:N or auto (a GPU if there is one)");
+DEFINE_bool(deterministic, false,
+            "repeatable on a GPU (cuDNN deterministic, no benchmark mode); as the spec's "
+            "deterministic: true");

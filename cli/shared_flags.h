@@ -11,5 +11,7 @@ DECLARE_int32(threads);
 DECLARE_bool(quiet);
 DECLARE_int32(checkpoint_every);
 DECLARE_int32(master_port);
+DECLARE_string(device);
+DECLARE_bool(deterministic);
 
 #endif  // RWN_CLI_SHARED_FLAGS_H_

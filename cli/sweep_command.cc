@@ -14,6 +14,7 @@
 #include "run/slurm.h"
 #include "run/sweep_runner.h"
 #include "torch_support/runtime.h"
+#include "train/device.h"
 
 DEFINE_int32(workers, 1, "points run at once, each in its own process");
 DEFINE_int32(point, -1, "run only this point (0-based), in this process");
@@ -43,6 +44,10 @@ int RunPoint(const std::vector<SweepPoint>& points) {
   options.threads = InitRuntime(FLAGS_threads);
   options.quiet = FLAGS_quiet;
   options.checkpoint_every = FLAGS_checkpoint_every;
+  absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
+  if (!device.ok()) return Fail(device.status());
+  options.device = *device;
+  options.deterministic = FLAGS_deterministic;
   return PrintOutcome(RunExperiment(points[FLAGS_point].spec, options));
 }
 
@@ -106,7 +111,11 @@ int RunHere(const std::vector<SweepPoint>& points) {
   options.out = FLAGS_out;
   options.workers = FLAGS_workers;
   options.cores = FLAGS_threads > 0 ? FLAGS_threads : AvailableCores();
-  options.worker_command = {Self(), "sweep"};
+  // Workers share this process's device (one GPU: all of them on it).
+  absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
+  if (!device.ok()) return Fail(device.status());
+  options.worker_command = {Self(), "sweep", "--device=" + *device,
+                            absl::StrCat("--deterministic=", FLAGS_deterministic)};
   options.quiet = FLAGS_quiet;
   std::fprintf(stderr, "%s: %zu points, %d workers with %d threads each\n", FLAGS_spec.c_str(),
                points.size(), options.workers, std::max(1, options.cores / options.workers));
@@ -143,18 +152,20 @@ int Sweep(const std::vector<std::string>&) {
 
 }  // namespace
 
-const Command kSweep{"sweep",
-                     "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
-                     "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
-                     "      processes that share the cores; finished points are skipped,\n"
-                     "      unfinished ones resume, a failing point does not stop the others.\n"
-                     "      --point=K runs point K alone in this process. --backend=slurm\n"
-                     "      submits the unfinished points as a Slurm job array instead\n"
-                     "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
-                     "      --cpus_per_task); --status lists finished, running, pending and\n"
-                     "      failed points.\n",
-                     __FILE__,
-                     {"spec", "out", "threads", "quiet", "checkpoint_every"},
-                     Sweep};
+const Command kSweep{
+    "sweep",
+    "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
+    "            [--device=cpu] [--deterministic]\n"
+    "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
+    "      processes that share the cores; finished points are skipped,\n"
+    "      unfinished ones resume, a failing point does not stop the others.\n"
+    "      --point=K runs point K alone in this process. --backend=slurm\n"
+    "      submits the unfinished points as a Slurm job array instead\n"
+    "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
+    "      --cpus_per_task); --status lists finished, running, pending and\n"
+    "      failed points.\n",
+    __FILE__,
+    {"spec", "out", "threads", "quiet", "checkpoint_every", "device", "deterministic"},
+    Sweep};
 
 }  // namespace rwn::cli

@@ -196,6 +196,22 @@ TEST(PrefetcherTest, GivesTheLoadersBatchesInOrder) {
   EXPECT_TRUE(prefetcher.Next(&batch));
 }
 
+TEST(PrefetcherTest, PinsBatchesForAGpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs a CUDA GPU; this machine has none";
+  auto data = Synthetic(300);
+  BatchLoader direct(data->train, data->mean, data->std, 64, true, 5);
+  BatchLoader behind(data->train, data->mean, data->std, 64, true, 5);
+  Prefetcher prefetcher(&behind, 2, /*pin_memory=*/true);
+  direct.Reset(0);
+  prefetcher.Start(0);
+  Batch want, got;
+  while (direct.Next(&want)) {
+    ASSERT_TRUE(prefetcher.Next(&got));
+    EXPECT_TRUE(got.images.is_pinned());
+    EXPECT_TRUE(torch::equal(want.images, got.images));
+  }
+}
+
 TEST(PrefetcherTest, RethrowsTheLoadersError) {
   Split broken{torch::zeros({10, 1, 4, 4}, torch::kUInt8), torch::zeros({10}, torch::kInt64)};
   // Three channel statistics for one-channel images: normalizing throws.

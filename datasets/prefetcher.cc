@@ -1,11 +1,14 @@
 #include "datasets/prefetcher.h"
 
+#include <ATen/core/Tensor.h>
 #include <omp.h>
 
 namespace rwn {
 
-Prefetcher::Prefetcher(BatchLoader* loader, int depth)
-    : loader_(loader), depth_(static_cast<size_t>(depth < 1 ? 1 : depth)) {}
+Prefetcher::Prefetcher(BatchLoader* loader, int depth, bool pin_memory)
+    : loader_(loader),
+      depth_(static_cast<size_t>(depth < 1 ? 1 : depth)),
+      pin_memory_(pin_memory) {}
 
 Prefetcher::~Prefetcher() { Stop(); }
 
@@ -44,6 +47,10 @@ void Prefetcher::Produce() {
       }
       Batch batch;
       const bool more = loader_->Next(&batch);
+      if (more && pin_memory_) {
+        batch.images = batch.images.pin_memory();
+        batch.labels = batch.labels.pin_memory();
+      }
       std::lock_guard<std::mutex> lock(mutex_);
       if (!more) {
         done_ = true;

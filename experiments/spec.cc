@@ -56,10 +56,6 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
   RETURN_IF_ERROR(Positive("epochs", spec.epochs()));
   RETURN_IF_ERROR(Positive("batch_size", spec.batch_size()));
   RETURN_IF_ERROR(Positive("eval_batch_size", spec.eval_batch_size()));
-  if (spec.bfloat16() && !__builtin_cpu_supports("avx512bf16")) {
-    return absl::InvalidArgumentError(
-        "bfloat16 = true needs a CPU with AVX-512 BF16, and this one has none; allowed: false");
-  }
   if (spec.validation_size() < 0) {
     return absl::InvalidArgumentError(absl::StrCat("validation_size = ", spec.validation_size(),
                                                    "; allowed: >= 0 (0 = no validation split)"));
@@ -74,6 +70,15 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
   }
   RETURN_IF_ERROR(ValidateEnsemble(spec));
   return ValidateRequiredBlocks(spec);
+}
+
+absl::Status ValidateSpecOnDevice(const ExperimentSpec& spec, const std::string& device) {
+  if (spec.bfloat16() && device == "cpu" && !__builtin_cpu_supports("avx512bf16")) {
+    return absl::InvalidArgumentError(
+        "bfloat16 = true on --device=cpu needs a CPU with AVX-512 BF16, and this one has none; "
+        "allowed: false, or a GPU (--device=cuda)");
+  }
+  return absl::OkStatus();
 }
 
 uint64_t VariationSeed(const ExperimentSpec& spec) {

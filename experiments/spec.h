@@ -4,6 +4,7 @@
 #define RWN_EXPERIMENTS_SPEC_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
 #include "experiments/experiment.pb.h"
@@ -14,6 +15,10 @@ namespace rwn {
 // block, required blocks); InvalidArgument names the field and what is
 // allowed.
 absl::Status ValidateSpec(const ExperimentSpec& spec);
+
+// Checks what the spec asks of the device it will run on ("cpu" or
+// "cuda:N"): bfloat16 on the CPU needs AVX-512 BF16.
+absl::Status ValidateSpecOnDevice(const ExperimentSpec& spec, const std::string& device);
 
 // The seed of the learned selection's random draw, the data order and
 // dropout: variation_seed when set, else seed.

@@ -157,6 +157,11 @@ at::Tensor GlobalAveragePool(const at::Tensor& x) {
 
 namespace rwn {
 
+c10::Device DeviceOf(const Network& network) {
+  for (const auto& param : network.module->parameters()) return param.device();
+  return torch::kCPU;
+}
+
 void UseChannelsLast(Network* network) {
   torch::NoGradGuard no_grad;
   for (const auto& item : network->module->named_modules()) {

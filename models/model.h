@@ -19,6 +19,9 @@
 namespace at {
 class Tensor;
 }  // namespace at
+namespace c10 {
+struct Device;
+}  // namespace c10
 namespace torch {
 namespace nn {
 class Module;
@@ -70,6 +73,10 @@ struct Network {
 };
 
 using ModelRegistry = Registry<std::shared_ptr<Network>, ModelContext>;
+
+// Where `network`'s parameters are (the CPU for one without parameters);
+// its inputs go there.
+c10::Device DeviceOf(const Network& network);
 
 // Stores every 4-d weight of `network` channels-last (NHWC), the layout
 // oneDNN's convolutions prefer; inputs must then be channels-last too.

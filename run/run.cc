@@ -7,6 +7,7 @@
 #include "run/build.h"
 #include "run/ensemble.h"
 #include "run/train_run.h"
+#include "train/device.h"
 
 namespace rwn {
 
@@ -17,6 +18,8 @@ absl::Status CheckSpec(const ExperimentSpec& spec) {
 
 absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options) {
   RETURN_IF_ERROR(ValidateSpec(spec));
+  RETURN_IF_ERROR(ValidateSpecOnDevice(spec, options.device));
+  ConfigureDeterminism(spec.deterministic() || options.deterministic, options.device);
   if (options.checkpoint_every < 0) {
     return absl::InvalidArgumentError(absl::StrCat("checkpoint_every = ", options.checkpoint_every,
                                                    "; allowed: >= 0 (0 = only the last)"));

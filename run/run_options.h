@@ -23,6 +23,8 @@ struct RunOptions {
   Communicator* communicator = nullptr;
   // "cpu" or "cuda:N", as train/device.h resolves --device.
   std::string device = "cpu";
+  // Repeatable on a GPU (the spec's `deterministic`, also when that is off).
+  bool deterministic = false;
 };
 
 struct RunOutcome {

@@ -21,42 +21,58 @@
 
 namespace rwn {
 
-// CPU autocast to `dtype` for the guard's lifetime; the previous state is
-// restored and the cast cache cleared when it ends.
-class CpuAutocast {
+// Autocast to `dtype` on `device` (CPU or CUDA) for the guard's lifetime;
+// the previous state is restored and the cast cache cleared when it ends.
+class Autocast {
  public:
-  explicit CpuAutocast(at::ScalarType dtype) : was_enabled_(Enabled()) {
+  Autocast(c10::DeviceType device, at::ScalarType dtype)
+      : device_(device), was_enabled_(Enabled(device)) {
 #if RWN_TORCH_AUTOCAST_BY_DEVICE_TYPE
-    at::autocast::set_autocast_dtype(at::kCPU, dtype);
+    at::autocast::set_autocast_dtype(device, dtype);
 #else
-    at::autocast::set_autocast_cpu_dtype(dtype);
+    if (device == c10::DeviceType::CUDA) {
+      at::autocast::set_autocast_gpu_dtype(dtype);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(dtype);
+    }
 #endif
-    SetEnabled(true);
+    SetEnabled(device, true);
   }
-  ~CpuAutocast() {
-    SetEnabled(was_enabled_);
+  ~Autocast() {
+    SetEnabled(device_, was_enabled_);
     at::autocast::clear_cache();
   }
-  CpuAutocast(const CpuAutocast&) = delete;
-  CpuAutocast& operator=(const CpuAutocast&) = delete;
+  Autocast(const Autocast&) = delete;
+  Autocast& operator=(const Autocast&) = delete;
 
-  static bool Enabled() {
+  // The autocast that runs ops on `device`: CUDA's for a GPU, else the CPU's.
+  static c10::DeviceType For(const c10::Device& device) {
+    return device.is_cuda() ? c10::DeviceType::CUDA : c10::DeviceType::CPU;
+  }
+
+  static bool Enabled(c10::DeviceType device) {
 #if RWN_TORCH_AUTOCAST_BY_DEVICE_TYPE
-    return at::autocast::is_autocast_enabled(at::kCPU);
+    return at::autocast::is_autocast_enabled(device);
 #else
-    return at::autocast::is_cpu_enabled();
+    return device == c10::DeviceType::CUDA ? at::autocast::is_enabled()
+                                           : at::autocast::is_cpu_enabled();
 #endif
   }
 
  private:
-  static void SetEnabled(bool enabled) {
+  static void SetEnabled(c10::DeviceType device, bool enabled) {
 #if RWN_TORCH_AUTOCAST_BY_DEVICE_TYPE
-    at::autocast::set_autocast_enabled(at::kCPU, enabled);
+    at::autocast::set_autocast_enabled(device, enabled);
 #else
-    at::autocast::set_cpu_enabled(enabled);
+    if (device == c10::DeviceType::CUDA) {
+      at::autocast::set_enabled(enabled);
+    } else {
+      at::autocast::set_cpu_enabled(enabled);
+    }
 #endif
   }
 
+  c10::DeviceType device_;
   bool was_enabled_;
 };
 

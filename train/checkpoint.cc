@@ -88,6 +88,21 @@ absl::StatusOr<const TensorRecord*> Find(const std::map<std::string, const Tenso
   return it->second;
 }
 
+// `bytes` as a uint8 tensor (a generator's state).
+torch::Tensor UInt8Tensor(const std::string& bytes) {
+  torch::Tensor tensor = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
+  std::memcpy(tensor.data_ptr(), bytes.data(), bytes.size());
+  return tensor;
+}
+
+// The state of `device`'s default generator, when it is a GPU.
+void SaveDeviceRng(const torch::Device& device, Checkpoint* checkpoint) {
+  if (!device.is_cuda()) return;
+  const torch::Tensor state = at::globalContext().defaultGenerator(device).get_state().contiguous();
+  checkpoint->mutable_device_rng()->set_device(device.str());
+  checkpoint->mutable_device_rng()->set_state(std::string(Bytes(state)));
+}
+
 }  // namespace
 
 std::string InitChecksum(const Network& network) {
@@ -127,6 +142,7 @@ absl::Status SaveCheckpoint(const std::string& path, Checkpoint checkpoint, cons
     }
     torch::Tensor rng = at::detail::getDefaultCPUGenerator().get_state();
     checkpoint.set_torch_rng(std::string(Bytes(rng.contiguous())));
+    SaveDeviceRng(DeviceOf(network), &checkpoint);
     return absl::OkStatus();
   }));
   return WriteCheckpoint(path, checkpoint);
@@ -232,10 +248,17 @@ absl::StatusOr<std::vector<StateTensor>> OptimizerState(const Checkpoint& checkp
 }
 
 void RestoreTorchRng(const std::string& state) {
-  torch::Tensor rng = torch::empty({static_cast<int64_t>(state.size())}, torch::kUInt8);
-  std::memcpy(rng.data_ptr(), state.data(), state.size());
   at::Generator generator = at::detail::getDefaultCPUGenerator();
-  generator.set_state(rng);
+  generator.set_state(UInt8Tensor(state));
+}
+
+// A run on a GPU draws its dropout from that GPU's generator: its state goes
+// back where the run now trains (the same local rank's GPU). A checkpoint
+// from a CPU run, resumed on a GPU, has none: the GPU keeps its seeding.
+void RestoreDeviceRng(const Checkpoint& checkpoint, const torch::Device& device) {
+  if (!device.is_cuda() || !checkpoint.has_device_rng()) return;
+  at::Generator generator = at::globalContext().defaultGenerator(device);
+  generator.set_state(UInt8Tensor(checkpoint.device_rng().state()));
 }
 
 }  // namespace
@@ -262,6 +285,7 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint, Network* network,
     absl::Status status = optimizer->LoadState(state);
     if (!status.ok()) return absl::DataLossError(status.message());
     RestoreTorchRng(checkpoint.torch_rng());
+    RestoreDeviceRng(checkpoint, DeviceOf(*network));
     return absl::OkStatus();
   });
 }

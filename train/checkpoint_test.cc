@@ -135,5 +135,35 @@ TEST(CheckpointTest, TheChecksumCoversEveryFixedWeight) {
             split);
 }
 
+TEST(CheckpointTest, ACpuRunStoresNoDeviceGenerator) {
+  Trained trained = Make("wide_resnet { depth: 10 widen_factor: 1 }", "", false, 0);
+  ASSERT_OK(SaveCheckpoint(TempPath("cpu.rwn"), {}, *trained.network, *trained.optimizer));
+  absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(TempPath("cpu.rwn"));
+  ASSERT_OK(checkpoint);
+  EXPECT_FALSE(checkpoint->has_device_rng());
+  EXPECT_FALSE(checkpoint->torch_rng().empty());
+  // A GPU's state in the checkpoint (a GPU run resumed on the CPU) is not
+  // the CPU's to restore: the CPU generator comes back, the GPU's is left.
+  checkpoint->mutable_device_rng()->set_device("cuda:0");
+  checkpoint->mutable_device_rng()->set_state("not a CPU generator's state");
+  ASSERT_OK(RestoreCheckpoint(*checkpoint, trained.network.get(), trained.optimizer.get()));
+}
+
+TEST(CheckpointTest, AGpuRunStoresAndRestoresItsGenerator) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs a CUDA GPU; this machine has none";
+  Trained trained = Make("wide_resnet { depth: 10 widen_factor: 1 }", "", false, 0);
+  trained.network->module->to(torch::Device("cuda:0"));
+  torch::cuda::manual_seed_all(5);
+  ASSERT_OK(SaveCheckpoint(TempPath("gpu.rwn"), {}, *trained.network, *trained.optimizer));
+  const torch::Tensor expected = torch::rand({4}, torch::Device("cuda:0")).cpu();
+  absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(TempPath("gpu.rwn"));
+  ASSERT_OK(checkpoint);
+  ASSERT_TRUE(checkpoint->has_device_rng());
+  EXPECT_EQ(checkpoint->device_rng().device(), "cuda:0");
+  torch::cuda::manual_seed_all(6);  // moves the GPU generator elsewhere
+  ASSERT_OK(RestoreCheckpoint(*checkpoint, trained.network.get(), trained.optimizer.get()));
+  EXPECT_TRUE(torch::equal(torch::rand({4}, torch::Device("cuda:0")).cpu(), expected));
+}
+
 }  // namespace
 }  // namespace rwn

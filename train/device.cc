@@ -48,6 +48,14 @@ absl::StatusOr<std::string> DeviceFor(const std::string& flag, int gpus, int loc
                    " GPUs; allowed: at most ", gpus, " ranks per machine (rwn launch --nproc)"));
 }
 
+void ConfigureDeterminism(bool deterministic, const std::string& device) {
+  if (deterministic) setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  at::Context& context = at::globalContext();
+  context.setDeterministicCuDNN(deterministic);
+  context.setBenchmarkCuDNN(!deterministic && device != "cpu");
+  context.setDeterministicAlgorithms(deterministic, /*warn_only=*/false);
+}
+
 absl::StatusOr<std::string> ResolveDevice(const std::string& flag) {
   int local_rank = -1;
   if (const char* value = std::getenv("LOCAL_RANK"); value != nullptr && *value != '\0') {

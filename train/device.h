@@ -25,6 +25,14 @@ absl::StatusOr<std::string> DeviceFor(const std::string& flag, int gpus, int loc
 // LOCAL_RANK that is not a number >= 0 is refused.
 absl::StatusOr<std::string> ResolveDevice(const std::string& flag);
 
+// Sets torch's process-wide trade of repeatability for speed for a run on
+// `device`. Deterministic: cuDNN's deterministic algorithms, no benchmark
+// mode, torch's deterministic algorithms (an op that has none fails, naming
+// itself) and cuBLAS's fixed workspace (CUBLAS_WORKSPACE_CONFIG, unless
+// already set). Otherwise, on a GPU, cuDNN's benchmark mode picks the fastest
+// algorithm per shape. Call it before the first CUDA operation.
+void ConfigureDeterminism(bool deterministic, const std::string& device);
+
 }  // namespace rwn
 
 #endif  // RWN_TRAIN_DEVICE_H_

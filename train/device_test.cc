@@ -1,10 +1,12 @@
 // --device and LOCAL_RANK to a device, for any GPU count (no GPU needed).
 #include "train/device.h"
 
+#include <ATen/Context.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "core/testing.h"
 
 namespace rwn {
@@ -45,6 +47,38 @@ TEST(DeviceTest, ABadLocalRankIsRefused) {
   EXPECT_EQ(device.status().message(),
             "LOCAL_RANK=x (set by the launcher); allowed: a number >= 0");
   EXPECT_EQ(*ResolveDevice("cpu"), "cpu");
+}
+
+// The mode's switches, read back from torch's process-wide context.
+std::string Mode() {
+  const at::Context& context = at::globalContext();
+  return absl::StrCat("cudnn_deterministic=", context.deterministicCuDNN(),
+                      " cudnn_benchmark=", context.benchmarkCuDNN(),
+                      " deterministic_algorithms=", context.deterministicAlgorithms());
+}
+
+TEST(DeterminismTest, DeterministicTurnsOffBenchmarkAndOnDeterministicAlgorithms) {
+  unsetenv("CUBLAS_WORKSPACE_CONFIG");
+  ConfigureDeterminism(true, "cuda:0");
+  EXPECT_EQ(Mode(), "cudnn_deterministic=1 cudnn_benchmark=0 deterministic_algorithms=1");
+  ASSERT_NE(std::getenv("CUBLAS_WORKSPACE_CONFIG"), nullptr);
+  EXPECT_STREQ(std::getenv("CUBLAS_WORKSPACE_CONFIG"), ":4096:8");
+  ConfigureDeterminism(false, "cpu");
+}
+
+TEST(DeterminismTest, DefaultFavoursSpeedOnAGpuOnly) {
+  ConfigureDeterminism(false, "cuda:1");
+  EXPECT_EQ(Mode(), "cudnn_deterministic=0 cudnn_benchmark=1 deterministic_algorithms=0");
+  ConfigureDeterminism(false, "cpu");
+  EXPECT_EQ(Mode(), "cudnn_deterministic=0 cudnn_benchmark=0 deterministic_algorithms=0");
+}
+
+TEST(DeterminismTest, AUserCublasWorkspaceIsKept) {
+  setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8", 1);
+  ConfigureDeterminism(true, "cuda:0");
+  EXPECT_STREQ(std::getenv("CUBLAS_WORKSPACE_CONFIG"), ":16:8");
+  ConfigureDeterminism(false, "cpu");
+  unsetenv("CUBLAS_WORKSPACE_CONFIG");
 }
 
 }  // namespace

@@ -26,12 +26,6 @@ torch::Tensor RunStages(const std::vector<Stage>& stages, int64_t from, int64_t 
   return x;
 }
 
-// Where the network's parameters are; images go there.
-torch::Device DeviceOf(const Network& network) {
-  for (const auto& param : network.module->parameters()) return param.device();
-  return torch::kCPU;
-}
-
 // The prefix's features of every image of `split`, in order, in host memory.
 torch::Tensor Features(const Network& network, int64_t stages, const Dataset& dataset,
                        const Split& split, int64_t batch_size) {

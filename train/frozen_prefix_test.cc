@@ -130,6 +130,20 @@ TEST(FrozenPrefixTest, CachedFeaturesGiveTheNetworksEvalOutputs) {
   }
 }
 
+TEST(FrozenPrefixTest, OnAGpuTheFeaturesAreComputedThereAndKeptInHostMemory) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs a CUDA GPU; this machine has none";
+  Rig cpu = Make(kWrn, kFcOnly);
+  Rig gpu = Make(kWrn, kFcOnly);
+  gpu.network->module->to(torch::Device("cuda:0"));
+  auto on_cpu = FreezePrefix(*cpu.network, *cpu.data, cpu.learned, 32, int64_t{1} << 30);
+  auto on_gpu = FreezePrefix(*gpu.network, *gpu.data, gpu.learned, 32, int64_t{1} << 30);
+  ASSERT_OK(on_cpu);
+  ASSERT_OK(on_gpu);
+  const torch::Tensor features = on_gpu->features->test.images;
+  EXPECT_TRUE(features.device().is_cpu());
+  EXPECT_TRUE(torch::allclose(features, on_cpu->features->test.images, 1e-3, 1e-4));
+}
+
 TEST(FrozenPrefixTest, ErrorsNameTheLimitAndTheModel) {
   Rig r = Make(kWrn, kFcOnly);
   auto big = FreezePrefix(*r.network, *r.data, r.learned, 32, 1000);

@@ -28,12 +28,6 @@ int64_t CorrectTopK(const torch::Tensor& logits, const torch::Tensor& labels, in
   return top.eq(labels.unsqueeze(1)).any(1).sum().item<int64_t>();
 }
 
-// Where the network's parameters are; batches go there.
-torch::Device DeviceOf(Network& network) {
-  for (const auto& param : network.module->parameters()) return param.device();
-  return torch::kCPU;
-}
-
 }  // namespace
 
 torch::Tensor Forward(Network& network, torch::Tensor images, const ComputeOptions& compute) {
@@ -41,7 +35,7 @@ torch::Tensor Forward(Network& network, torch::Tensor images, const ComputeOptio
     images = images.contiguous(at::MemoryFormat::ChannelsLast);
   }
   if (!compute.bfloat16) return network.forward(images);
-  CpuAutocast autocast(at::kBFloat16);
+  Autocast autocast(Autocast::For(images.device()), at::kBFloat16);
   return network.forward(images).to(torch::kFloat32);
 }
 
@@ -55,8 +49,9 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
   int64_t top1 = 0, top5 = 0;
   const torch::Device device = DeviceOf(network);
   while (loader.Next(&batch)) {
-    const torch::Tensor labels = batch.labels.to(device);
-    torch::Tensor logits = Forward(network, batch.images.to(device), compute);
+    const torch::Tensor labels = batch.labels.to(device, /*non_blocking=*/true);
+    torch::Tensor logits =
+        Forward(network, batch.images.to(device, /*non_blocking=*/true), compute);
     loss +=
         torch::nn::functional::cross_entropy(
             logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -220,7 +215,7 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       loader.Shard(ranks->rank(), ranks->world_size());
       RETURN_IF_ERROR(ranks->Broadcast(learned));
     }
-    Prefetcher batches(&loader);
+    Prefetcher batches(&loader, /*depth=*/2, /*pin_memory=*/DeviceOf(network).is_cuda());
     for (int64_t epoch = config.start_epoch; epoch < config.epochs; ++epoch) {
       const double lr = optimizer.base_lr() * (schedule ? schedule->Factor(epoch) : 1.0);
       if (progress) progress->StartEpoch(epoch, config.epochs, loader.num_batches());

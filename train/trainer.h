@@ -23,7 +23,7 @@ class Communicator;
 // How the arithmetic runs; both are measured in bench/README.md.
 struct ComputeOptions {
   bool channels_last = false;  // NHWC weights and inputs (call UseChannelsLast first)
-  bool bfloat16 = false;       // CPU autocast to bfloat16 for forward (and so backward)
+  bool bfloat16 = false;       // autocast to bfloat16 on the input's device (CPU or CUDA)
 };
 
 struct TrainConfig {

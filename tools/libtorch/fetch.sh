@@ -7,7 +7,9 @@
 #     torch/{include,lib,share}   the libtorch root (RWN_LIBTORCH)
 #     nvidia/*/lib                 where torch/lib's RUNPATH looks for CUDA
 #
-# Prints the libtorch root as its last line. Idempotent: a folder already
+# `fetch.sh [LOCK]` reads another lock file of the same format instead (the
+# GPU bundle's tools/gpu/torch2.11.lock). Prints the libtorch root as its
+# last line. Idempotent: a folder already
 # complete is reused at once, with no network. Wheels are checked against the
 # lock's sha256 and deleted after unpacking. Two fetches at once take turns.
 # The repository rule (third_party/system_library.bzl) runs it for
@@ -15,8 +17,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-lock="$here/torch2.lock"
 say() { printf 'fetch.sh: %s\n' "$*" >&2; }
+lock="${1:-$here/torch2.lock}"
+[[ -f "$lock" ]] || { say "no lock file $lock"; exit 2; }
 
 version="$(sed -n 's/^torch==\([^ ]*\) .*/\1/p' "$lock")"
 [[ -n "$version" ]] || { say "no torch==VERSION line in $lock"; exit 2; }
@@ -36,7 +39,7 @@ if [[ ! -f "$dir/complete" ]]; then
   trap 'rm -rf "$tmp"' EXIT
   platforms=(--platform manylinux1_x86_64 --platform manylinux2010_x86_64 --platform manylinux2014_x86_64)
   for n in $(seq 5 39); do platforms+=(--platform "manylinux_2_${n}_x86_64"); done
-  say "downloading torch $version and its NVIDIA runtime wheels (about 2.3 GB) into $tmp"
+  say "downloading torch $version and its NVIDIA runtime wheels (about 2 GB) into $tmp"
   python3 -m pip download --quiet --no-cache-dir --no-deps --only-binary=:all: --require-hashes \
     --python-version 3.12 --implementation cp "${platforms[@]}" -r "$lock" -d "$tmp/wheels"
   say "unpacking the C++ headers and shared libraries"
