@@ -135,8 +135,10 @@ axis {
   value { label: "0.5" patch { learn { selector { filter_fraction { fraction: 0.5 } } } } }
 }
 SWEEP
+expect 2 sweep-no-gpu "--device=cuda: no CUDA GPU available" -- \
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --device=cuda
 expect 0 sweep "2 of 2 points finished, 0 failed" -- \
-  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --workers=2
+  sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --workers=2 --device=cpu
 expect 2 sweep-bad-point "--point=5; allowed: 0 to 1 (the sweep has 2 points)" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --point=5
 expect 0 report "2 finished runs (0 unfinished skipped)" -- \

@@ -131,7 +131,12 @@ def _libtorch_repository_impl(ctx):
         ctx.symlink(include + "/torch/csrc/api/include", "api_include")
         hdrs, includes = ["api_include/**/*.h"], ["api_include"]
     else:
-        ctx.symlink(include, "include")
+        # Every folder of include/ but google/: a wheel carries its own copy
+        # of protobuf's headers (2.11's do not match Debian's protobuf 3.21,
+        # whose generated code rwn compiles), and they must not shadow it.
+        for entry in ctx.path(include).readdir():
+            if entry.basename != "google":
+                ctx.symlink(entry, "include/" + entry.basename)
         hdrs, includes = ["include/**"], ["include/torch/csrc/api/include", "include"]
     libs = ["-ltorch", "-ltorch_cpu", "-lc10"] + (["-ltorch_cuda", "-lc10_cuda"] if cuda else [])
     defines = ["RWN_LIBTORCH_CXX_STD=%d" % _cxx_std(ctx, include)]

@@ -35,8 +35,7 @@ TEST(BackendTest, CpuRanksConnectOverGloo) {
 }
 
 TEST(BackendTest, GpuRanksStartNccl) {
-  absl::StatusOr<std::unique_ptr<Communicator>> ranks =
-      Communicator::Connect(OneRankOn("cuda:0"));
+  absl::StatusOr<std::unique_ptr<Communicator>> ranks = Communicator::Connect(OneRankOn("cuda:0"));
 #ifndef RWN_LIBTORCH_HAS_NCCL
   // This libtorch has no NCCL: refused before any rendezvous, as bad input.
   EXPECT_EQ(ranks.status().code(), absl::StatusCode::kInvalidArgument);

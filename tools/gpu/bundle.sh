@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Makes the GPU bundle: one folder (at most 64 MiB) that runs rwn and its GPU
+# check on a machine with a CUDA torch and nothing else (no Bazel, no Debian
+# packages, no network):
+#
+#   tools/gpu/bundle.sh [DIR]           (default DIR: bazel-bundle-gpu/)
+#
+#   DIR/bin/rwn, DIR/bin/gpu_check      built here against the torch of
+#                                       tools/gpu/torch2.11.lock (the GPU host's)
+#   DIR/lib/                            every shared library they need that is
+#                                       neither torch's nor the C library's
+#   DIR/env.sh                          puts lib/ and the host's torch/lib on
+#                                       LD_LIBRARY_PATH (RWN_TORCH, default the
+#                                       torch of /opt/torch/.venv)
+#   DIR/check.sh, fashion_sweep.pbtxt   the check (tools/gpu/check.sh)
+#   DIR/data/fashion-mnist/             the sweep's data
+#
+# On the GPU machine: DIR/check.sh (add --device=cpu to try it on a CPU).
+# Here, against the 2.11 wheel's own libtorch: RWN_TORCH=$(tools/libtorch/fetch.sh
+# tools/gpu/torch2.11.lock) DIR/check.sh --device=cpu. The build uses its own
+# Bazel output base, so the workspace's own builds are left as they are.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+dest="${1:-$repo/bazel-bundle-gpu}"
+say() { printf 'bundle.sh: %s\n' "$*" >&2; }
+
+torch="$("$repo/tools/libtorch/fetch.sh" "$repo/tools/gpu/torch2.11.lock" | tail -1)"
+say "building rwn and gpu_check against $torch"
+cd "$repo"
+flags=(--config=torch2 --repo_env=RWN_LIBTORCH="$torch" --platform_suffix=gpu-bundle --symlink_prefix=/)
+bazel --output_base="${RWN_CACHE:-$HOME/.cache/rwn}/bundle-bazel" build "${flags[@]}" \
+  //cli:rwn //tools/gpu:gpu_check
+bin="$(bazel --output_base="${RWN_CACHE:-$HOME/.cache/rwn}/bundle-bazel" info "${flags[@]}" bazel-bin)"
+
+rm -rf "$dest"
+mkdir -p "$dest/bin" "$dest/lib" "$dest/data"
+for program in cli/rwn tools/gpu/gpu_check; do
+  strip -o "$dest/bin/$(basename "$program")" "$bin/$program"
+done
+# Every library the binaries load, less torch's own (the host's torch brings
+# them, libgomp included), the NVIDIA runtime and the C library.
+torch_libs="$(ls "$torch/lib")"
+LD_LIBRARY_PATH="$torch/lib" ldd "$dest/bin/rwn" "$dest/bin/gpu_check" |
+  awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | sort -u |
+  while read -r name path; do
+    case "$name" in
+      libc.so.* | libm.so.* | libdl.so.* | librt.so.* | libpthread.so.* | libutil.so.* | ld-linux*) continue ;;
+    esac
+    [[ "$path" == "$torch"/* || "$path" == */nvidia/* ]] && continue
+    grep -qx "$name" <<<"$torch_libs" && continue
+    cp -L "$path" "$dest/lib/$name"
+  done
+cp "$repo/tools/gpu/check.sh" "$repo/tools/gpu/fashion_sweep.pbtxt" "$dest/"
+cp -r /usr/share/datasets/fashion-mnist "$dest/data/"
+cat >"$dest/env.sh" <<'EOF'
+# Sourced by check.sh: the bundle's libraries, then the host torch's.
+torch="${RWN_TORCH:-/opt/torch/.venv/lib/python3.12/site-packages/torch}"
+if [[ ! -f "$torch/lib/libtorch.so" ]]; then
+  echo "env.sh: no libtorch.so in $torch/lib; set RWN_TORCH to a torch folder (site-packages/torch)" >&2
+  return 2
+fi
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export LD_LIBRARY_PATH="$here/lib:$torch/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+EOF
+echo "torch==$(sed -n 's/^torch==\([^ ]*\) .*/\1/p' "$repo/tools/gpu/torch2.11.lock") $(git -C "$repo" rev-parse --short HEAD)" >"$dest/VERSION"
+
+size=$(du -sm "$dest" | cut -f1)
+say "$dest: ${size} MiB ($(ls "$dest/lib" | wc -l) libraries)"
+if [[ $size -gt 64 ]]; then
+  say "the bundle is over 64 MiB"
+  exit 1
+fi
