@@ -12,8 +12,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -116,8 +116,10 @@ void PrintSpeed(const std::string& device) {
   const std::vector<SpeedRow> rows = {
       {"all learned", "", true, {}},
       {"10% of filters, fixed random", kTenth, true, {}},
-      {"10% of filters, fixed zero", "selector { filter_fraction { fraction: 0.1 } } fixed: ZERO",
-       true, {}},
+      {"10% of filters, fixed zero",
+       "selector { filter_fraction { fraction: 0.1 } } fixed: ZERO",
+       true,
+       {}},
       {"BN only", "also_learn_classifier: false", true, {}},
       {"fc only", "also_learn_batchnorm: false", true, {}},
       {"forward only", "", false, {}},
@@ -157,16 +159,16 @@ std::map<std::string, torch::Tensor> LearnedEntries(const Rig& masked) {
 }
 
 // Trains `rig` and counts its fixed entries that changed, and those compared.
-std::pair<int64_t, int64_t> ChangedFixedEntries(Rig& rig,
-                                                const std::map<std::string, torch::Tensor>& learned) {
+std::pair<int64_t, int64_t> ChangedFixedEntries(
+    Rig& rig, const std::map<std::string, torch::Tensor>& learned) {
   const std::map<std::string, torch::Tensor> before = Snapshot(*rig.run.network);
   for (int i = 0; i < FLAGS_fixed_steps; ++i) Step(rig, true);
   const std::map<std::string, torch::Tensor> after = Snapshot(*rig.run.network);
   int64_t changed = 0, compared = 0;
   for (const auto& [name, value] : before) {
     auto mask = learned.find(name);
-    const torch::Tensor fixed = mask == learned.end() ? torch::ones_like(value, torch::kBool)
-                                                      : mask->second.logical_not();
+    const torch::Tensor fixed =
+        mask == learned.end() ? torch::ones_like(value, torch::kBool) : mask->second.logical_not();
     compared += fixed.sum().item<int64_t>();
     changed += after.at(name).ne(value).logical_and(fixed).sum().item<int64_t>();
   }
@@ -180,10 +182,11 @@ bool CheckFixedWeights(const std::string& device, bool dense_mask) {
   Rig split;
   if (!dense_mask) split = MakeRig(FLAGS_check_model, learn, device, FLAGS_check_batch);
   const auto [changed, compared] = ChangedFixedEntries(dense_mask ? masked : split, learned);
-  std::printf("| fixed weights after %d steps (%s path) | %s | %lld fixed entries, %lld changed |\n",
-              FLAGS_fixed_steps, dense_mask ? "dense-mask" : "split-conv",
-              changed == 0 && compared > 0 ? "pass" : "FAIL", static_cast<long long>(compared),
-              static_cast<long long>(changed));
+  std::printf(
+      "| fixed weights after %d steps (%s path) | %s | %lld fixed entries, %lld changed |\n",
+      FLAGS_fixed_steps, dense_mask ? "dense-mask" : "split-conv",
+      changed == 0 && compared > 0 ? "pass" : "FAIL", static_cast<long long>(compared),
+      static_cast<long long>(changed));
   return changed == 0 && compared > 0;
 }
 
@@ -210,16 +213,17 @@ bool CheckSplitEqualsMasked(const std::string& device) {
   const double difference = (a - b).abs().max().item<double>() / scale;
   at::globalContext().setAllowTF32CuDNN(true);
   const bool ok = difference <= 1e-3;
-  std::printf("| split-conv = dense-mask after 10 steps | %s | max logit difference %.2e of the "
-              "largest logit (allowed 1e-3) |\n",
-              ok ? "pass" : "FAIL", difference);
+  std::printf(
+      "| split-conv = dense-mask after 10 steps | %s | max logit difference %.2e of the "
+      "largest logit (allowed 1e-3) |\n",
+      ok ? "pass" : "FAIL", difference);
   return ok;
 }
 
 // The records of `a` and `b` that differ, by name ("learned/conv1.weight").
-std::vector<std::string> DifferentRecords(const char* kind,
-                                          const google::protobuf::RepeatedPtrField<TensorRecord>& a,
-                                          const google::protobuf::RepeatedPtrField<TensorRecord>& b) {
+std::vector<std::string> DifferentRecords(
+    const char* kind, const google::protobuf::RepeatedPtrField<TensorRecord>& a,
+    const google::protobuf::RepeatedPtrField<TensorRecord>& b) {
   std::vector<std::string> different;
   if (a.size() != b.size()) different.push_back(absl::StrCat(kind, " (count)"));
   for (int i = 0; i < std::min(a.size(), b.size()); ++i) {
