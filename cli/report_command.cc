@@ -17,12 +17,15 @@ int Report(const std::vector<std::string>&) {
   if (!runs.ok()) return Fail(runs.status());
   if (runs->empty()) {
     return Fail(absl::NotFoundError(
-        absl::StrCat(FLAGS_runs, ": no finished runs (", unfinished, " unfinished)")));
+        absl::StrCat(FLAGS_runs, ": no finished or diverged runs (", unfinished, " unfinished)")));
   }
   absl::StatusOr<std::vector<std::string>> written = WriteReport(*runs, FLAGS_out);
   if (!written.ok()) return Fail(written.status());
-  std::printf("%zu finished runs (%d unfinished skipped) -> %s: %s\n", runs->size(), unfinished,
-              FLAGS_out.c_str(), absl::StrJoin(*written, ", ").c_str());
+  int diverged = 0;
+  for (const RunRecord& run : *runs) diverged += run.summary.status() == RunSummary::DIVERGED;
+  std::printf("%zu finished runs, %d diverged (%d unfinished skipped) -> %s: %s\n",
+              runs->size() - diverged, diverged, unfinished, FLAGS_out.c_str(),
+              absl::StrJoin(*written, ", ").c_str());
   return 0;
 }
 
@@ -31,7 +34,8 @@ int Report(const std::vector<std::string>&) {
 const Command kReport{"report",
                       "  rwn report --runs=DIR --out=DIR\n"
                       "      tables (Markdown, CSV; mean +- std over seeds) and PNG figures of\n"
-                      "      the finished runs under --runs.\n",
+                      "      the finished runs under --runs; diverged ones are counted, not\n"
+                      "      plotted.\n",
                       __FILE__,
                       {"runs", "out"},
                       Report};

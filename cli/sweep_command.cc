@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/outcome.h"
 #include "cli/shared_flags.h"
+#include "core/exit_code.h"
 #include "core/text_proto.h"
 #include "experiments/sweep.h"
 #include "run/run.h"
@@ -20,7 +21,7 @@ DEFINE_int32(workers, 1, "points run at once, each in its own process");
 DEFINE_int32(point, -1, "run only this point (0-based), in this process");
 DEFINE_string(backend, "local", "local (worker processes here) or slurm (a job array via sbatch)");
 DEFINE_bool(dry_run, false, "--backend=slurm: print the sbatch script instead of submitting it");
-DEFINE_bool(status, false, "say which points are finished, running, pending or failed");
+DEFINE_bool(status, false, "say which points are finished, diverged, running, pending or failed");
 DEFINE_int32(max_parallel, 0, "--backend=slurm: array tasks running at once; 0 = no limit");
 DEFINE_string(partition, "", "--backend=slurm: the partition; empty = the cluster's default");
 DEFINE_string(time, "", "--backend=slurm: time limit per point, e.g. 04:00:00");
@@ -61,7 +62,8 @@ int PrintStatus(const std::vector<SweepPoint>& points) {
                 s.detail.c_str());
   }
   std::vector<std::string> parts;
-  for (const char* state : {"finished", "running", "pending", "failed", "not started"}) {
+  for (const char* state :
+       {"finished", "diverged", "running", "pending", "failed", "not started"}) {
     if (counts[state] > 0) parts.push_back(absl::StrCat(counts[state], " ", state));
   }
   std::printf("%zu points: %s\n", points.size(), absl::StrJoin(parts, ", ").c_str());
@@ -80,10 +82,12 @@ int RunOnSlurm(const std::vector<SweepPoint>& points) {
   if (absl::Status valid = ValidateSlurmOptions(options); !valid.ok()) return Fail(valid);
   std::vector<int> pending;
   for (const PointStatus& s : SweepStatus(points, options.out, {})) {
-    if (s.state != PointStatus::kFinished) pending.push_back(s.index);
+    if (s.state != PointStatus::kFinished && s.state != PointStatus::kDiverged) {
+      pending.push_back(s.index);
+    }
   }
   if (pending.empty()) {
-    std::printf("all %zu points are finished; nothing to submit\n", points.size());
+    std::printf("all %zu points are finished or diverged; nothing to submit\n", points.size());
     return 0;
   }
   if (FLAGS_dry_run) {
@@ -110,7 +114,7 @@ int RunHere(const std::vector<SweepPoint>& points) {
   options.spec_path = FLAGS_spec;
   options.out = FLAGS_out;
   options.workers = FLAGS_workers;
-  options.cores = FLAGS_threads > 0 ? FLAGS_threads : AvailableCores();
+  options.cores = FLAGS_threads > 0 ? FLAGS_threads : DefaultThreads();
   // Workers share this process's device (one GPU: all of them on it).
   absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
   if (!device.ok()) return Fail(device.status());
@@ -121,16 +125,21 @@ int RunHere(const std::vector<SweepPoint>& points) {
                points.size(), options.workers, std::max(1, options.cores / options.workers));
   absl::StatusOr<std::vector<PointOutcome>> outcomes = RunSweep(points, options);
   if (!outcomes.ok()) return Fail(outcomes.status());
-  int failed = 0;
-  for (const PointOutcome& o : *outcomes) failed += o.state == PointOutcome::kFailed;
-  std::printf("%zu of %zu points finished, %d failed\n", points.size() - failed, points.size(),
-              failed);
+  int failed = 0, diverged = 0;
   for (const PointOutcome& o : *outcomes) {
-    if (o.state != PointOutcome::kFailed) continue;
-    std::printf("  failed: %s: %s (log: %s/point-%d.log)\n", o.name.c_str(), o.reason.c_str(),
-                SweepLogDir(points, FLAGS_out).c_str(), o.index);
+    failed += o.state == PointOutcome::kFailed;
+    diverged += o.state == PointOutcome::kDiverged;
   }
-  return failed > 0 ? 1 : 0;
+  std::printf("%zu of %zu points finished, %d diverged, %d failed\n",
+              points.size() - failed - diverged, points.size(), diverged, failed);
+  for (const PointOutcome& o : *outcomes) {
+    if (o.state != PointOutcome::kFailed && o.state != PointOutcome::kDiverged) continue;
+    std::printf("  %s: %s: %s (log: %s/point-%d.log)\n",
+                o.state == PointOutcome::kFailed ? "failed" : "diverged", o.name.c_str(),
+                o.reason.c_str(), SweepLogDir(points, FLAGS_out).c_str(), o.index);
+  }
+  if (failed > 0) return 1;
+  return diverged > 0 ? kExitDiverged : 0;
 }
 
 int Sweep(const std::vector<std::string>&) {
@@ -157,13 +166,14 @@ const Command kSweep{
     "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
     "            [--device=cpu] [--deterministic]\n"
     "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
-    "      processes that share the cores; finished points are skipped,\n"
-    "      unfinished ones resume, a failing point does not stop the others.\n"
+    "      processes that share the cores; finished and diverged points are\n"
+    "      skipped, unfinished ones resume, a failing or diverging point does\n"
+    "      not stop the others (exit 1 if one failed, else 3 if one diverged).\n"
     "      --point=K runs point K alone in this process. --backend=slurm\n"
     "      submits the unfinished points as a Slurm job array instead\n"
     "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
-    "      --cpus_per_task); --status lists finished, running, pending and\n"
-    "      failed points.\n",
+    "      --cpus_per_task); --status lists finished, diverged, running,\n"
+    "      pending and failed points.\n",
     __FILE__,
     {"spec", "out", "threads", "quiet", "checkpoint_every", "device", "deterministic"},
     Sweep};

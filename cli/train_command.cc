@@ -69,7 +69,9 @@ const Command kTrain{
     "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
     "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
     "      resumes an unfinished run from its checkpoint and does not rerun a\n"
-    "      finished one; --restart starts afresh. With WORLD_SIZE > 1 (or\n"
+    "      finished one; --restart starts afresh. A non-finite loss (or one\n"
+    "      above the spec's max_loss) stops the run, marks it diverged and\n"
+    "      exits 3. With WORLD_SIZE > 1 (or\n"
     "      --world_size, --rank, --master_addr, --master_port) it is one rank of\n"
     "      data-parallel training over torch's c10d (Gloo; NCCL between GPUs).\n",
     __FILE__,

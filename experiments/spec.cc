@@ -1,5 +1,6 @@
 #include "experiments/spec.h"
 
+#include <cmath>
 #include <regex>
 #include <string>
 
@@ -59,6 +60,10 @@ absl::Status ValidateSpec(const ExperimentSpec& spec) {
   if (spec.validation_size() < 0) {
     return absl::InvalidArgumentError(absl::StrCat("validation_size = ", spec.validation_size(),
                                                    "; allowed: >= 0 (0 = no validation split)"));
+  }
+  if (!(spec.max_loss() >= 0) || std::isinf(spec.max_loss())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_loss = ", spec.max_loss(), "; allowed: a finite number >= 0 (0 = no bound)"));
   }
   if (spec.has_init_from() && spec.init_from().empty()) {
     return absl::InvalidArgumentError("init_from = \"\"; allowed: the path of a run folder");

@@ -256,7 +256,8 @@ Stat Summarize(const std::vector<double>& values) {
 }
 
 std::string FormatPercent(const Stat& stat) {
-  if (stat.n <= 1) return absl::StrFormat("%.2f", 100 * stat.mean);
+  if (stat.n == 0) return "";
+  if (stat.n == 1) return absl::StrFormat("%.2f", 100 * stat.mean);
   return absl::StrFormat("%.2f +- %.2f", 100 * stat.mean, 100 * stat.std);
 }
 
@@ -300,6 +301,10 @@ std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs) {
     p.members = first.summary.ensemble().members();
     std::vector<double> finals, bests, member_means, bases;
     for (const RunRecord* run : members) {
+      if (run->summary.status() == RunSummary::DIVERGED) {
+        ++p.diverged;
+        continue;
+      }
       finals.push_back(run->summary.final_test_top1());
       bests.push_back(run->summary.best_test_top1());
       member_means.push_back(run->summary.ensemble().mean_member_test_top1());
@@ -327,20 +332,35 @@ struct ReportWriter {
   }
 };
 
-// One row per run.
+// A summary's accuracy as a cell: empty when the run has none.
+std::string Fraction(bool present, double value) {
+  return present ? absl::StrFormat("%.4f", value) : "";
+}
+
+// One row per run; a value that does not apply to a run is an empty cell.
 Table RunsTable(const std::vector<RunRecord>& runs) {
-  Table all({"name", "seed", "model", "dataset", "params", "learned", "final_top1", "best_top1",
-             "best_epoch", "test_top1_at_best_val", "epochs", "wall_seconds"});
+  Table all({"name", "seed", "status", "model", "dataset", "params", "learned", "final_top1",
+             "best_top1", "best_epoch", "test_top1_at_best_val", "epochs", "wall_seconds"});
   for (const RunRecord& run : runs) {
     const RunSummary& s = run.summary;
-    all.AddRow({run.spec.name(), absl::StrCat(run.spec.seed()), s.model(), s.dataset(),
-                absl::StrCat(s.params()), absl::StrCat(s.learned_params()),
-                absl::StrFormat("%.4f", s.final_test_top1()),
-                absl::StrFormat("%.4f", s.best_test_top1()), absl::StrCat(s.best_epoch()),
-                absl::StrFormat("%.4f", s.test_top1_at_best_val()), absl::StrCat(s.epochs()),
-                absl::StrFormat("%.1f", s.wall_seconds())});
+    all.AddRow({run.spec.name(), absl::StrCat(run.spec.seed()),
+                s.status() == RunSummary::DIVERGED ? "diverged" : "finished", s.model(),
+                s.dataset(), absl::StrCat(s.params()), absl::StrCat(s.learned_params()),
+                Fraction(s.has_final_test_top1(), s.final_test_top1()),
+                Fraction(s.has_best_test_top1(), s.best_test_top1()),
+                s.has_best_epoch() ? absl::StrCat(s.best_epoch()) : "",
+                Fraction(s.has_test_top1_at_best_val(), s.test_top1_at_best_val()),
+                absl::StrCat(s.epochs()), absl::StrFormat("%.1f", s.wall_seconds())});
   }
   return all;
+}
+
+// A point's accuracy over its finished runs, and how many diverged:
+// "84.12 +- 0.31 (1 diverged)", or "diverged" when all did.
+std::string ResultCell(const Stat& stat, int diverged) {
+  if (diverged == 0) return FormatPercent(stat);
+  if (stat.n == 0) return "diverged";
+  return absl::StrCat(FormatPercent(stat), " (", diverged, " diverged)");
 }
 
 // One row per point, mean +- std over seeds.
@@ -352,8 +372,9 @@ Table PointsTable(const std::vector<Point>& points) {
   for (const Point& p : points) {
     table.AddRow({p.name, p.model, p.dataset,
                   absl::StrCat(WithCommas(p.learned), " / ", WithCommas(p.params)),
-                  absl::StrFormat("%.2f%%", 100 * p.fraction), absl::StrCat(p.final_top1.n),
-                  FormatPercent(p.final_top1), FormatPercent(p.best_top1)});
+                  absl::StrFormat("%.2f%%", 100 * p.fraction),
+                  absl::StrCat(p.final_top1.n + p.diverged), ResultCell(p.final_top1, p.diverged),
+                  ResultCell(p.best_top1, p.diverged)});
   }
   return table;
 }
@@ -432,7 +453,8 @@ Table PivotTable(const std::vector<const Point*>& members) {
     std::vector<std::string> cells_of_row = {row};
     for (const std::string& column : columns) {
       auto it = cells.find({row, column});
-      cells_of_row.push_back(it == cells.end() ? "" : FormatPercent(it->second->final_top1));
+      cells_of_row.push_back(
+          it == cells.end() ? "" : ResultCell(it->second->final_top1, it->second->diverged));
     }
     pivot.AddRow(cells_of_row);
   }
@@ -448,9 +470,14 @@ absl::Status WriteSweep(const std::string& sweep, const std::vector<const Point*
   RETURN_IF_ERROR(writer.Write(FileStem(sweep) + ".md", table.ToMarkdown()));
   RETURN_IF_ERROR(writer.Write(FileStem(sweep) + ".csv", table.ToCsv()));
   if (ensembles) return absl::OkStatus();
-  RETURN_IF_ERROR(FractionFigure(sweep, members, writer.out, writer.written));
-  RETURN_IF_ERROR(ParamsFigure(sweep, members, writer.out, writer.written));
-  return DimensionsFigure(sweep, members, writer.out, writer.written);
+  // Figures plot results: a point whose every run diverged has none.
+  std::vector<const Point*> results;
+  for (const Point* p : members) {
+    if (p->final_top1.n > 0) results.push_back(p);
+  }
+  RETURN_IF_ERROR(FractionFigure(sweep, results, writer.out, writer.written));
+  RETURN_IF_ERROR(ParamsFigure(sweep, results, writer.out, writer.written));
+  return DimensionsFigure(sweep, results, writer.out, writer.written);
 }
 
 }  // namespace

@@ -46,10 +46,10 @@ struct RunRecord {
   RunSummary summary;
 };
 
-// The finished runs below `root` (not the runs inside a run folder, such as
-// an ensemble's members): sweeps' runs by sweep and grid position, then the
-// others by name, each point's runs by seed. Unfinished ones are counted in
-// `unfinished` if given.
+// The ended (finished or diverged) runs below `root` (not the runs inside a
+// run folder, such as an ensemble's members): sweeps' runs by sweep and grid
+// position, then the others by name, each point's runs by seed. Unfinished
+// ones are counted in `unfinished` if given.
 absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished = nullptr);
 
 struct Stat {
@@ -57,7 +57,7 @@ struct Stat {
   int n = 0;
 };
 Stat Summarize(const std::vector<double>& values);
-// "84.12 +- 0.31" (percent) or "84.12" for one run.
+// "84.12 +- 0.31" (percent), "84.12" for one run, "" for none.
 std::string FormatPercent(const Stat& stat);
 
 struct Point {
@@ -79,6 +79,8 @@ struct Point {
   // Cheap ensembles (ExperimentSpec.ensemble): final_top1 is the ensemble's.
   int members = 0;  // 0: not an ensemble
   Stat mean_member_top1, base_top1;
+  // Runs of the point that diverged; the Stats are over the others.
+  int diverged = 0;
 };
 
 // Groups runs into points, in the runs' order.

@@ -97,7 +97,8 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
                              "1,000\",10.00%,2,82.00 +- 2.83,83.00 +- 2.83"));
   EXPECT_THAT(
       *ReadFile((root_ / "report/runs.csv").string()),
-      HasSubstr("t1/wrn/cifar10/block1/seed-2,2,WRN,Fashion-MNIST,1000,100,0.8400,0.8500,2"));
+      HasSubstr(
+          "t1/wrn/cifar10/block1/seed-2,2,finished,WRN,Fashion-MNIST,1000,100,0.8400,0.8500,2,,"));
   for (const char* png : {"t1_fraction.png", "t1_params.png"}) {
     const std::string image = *ReadFile((root_ / "report" / png).string());
     ASSERT_GT(image.size(), 1000u) << png;
@@ -111,6 +112,45 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   const std::string params = *ReadFile((root_ / "report/t1_params.gp").string());
   EXPECT_THAT(params, HasSubstr("WRN, fixed random fit: 24.0 points per decade"));
   EXPECT_THAT(params, HasSubstr("WRN, fixed zero fit: 25.0 points per decade"));
+}
+
+// A diverged run has no result: its point's numbers are over the others
+// and say how many diverged; a point whose every run diverged reads
+// "diverged" and is left out of the figures.
+TEST_F(ReportTest, DivergedRunsAreCountedNotAveraged) {
+  const char* kLearn = "learn { selector { filter_fraction { fraction: 0.1 } } }";
+  AddRun("d/0.1/seed-1", 1, "WRN", 100, 0.80, 0.81, kLearn);
+  AddRun("d/0.1/seed-2", 2, "WRN", 100, 0.84, 0.85, kLearn);
+  AddRun("d/0.1/seed-3", 3, "WRN", 100, 0, 0, kLearn);
+  AddRun("d/0.2/seed-1", 1, "WRN", 200, 0, 0, kLearn);
+  for (const char* run : {"d/0.1/seed-3/run3", "d/0.2/seed-1/run1"}) {
+    ASSERT_OK(WriteFileAtomically(
+        (root_ / "runs" / run / "summary.json").string(),
+        "{\"status\":\"DIVERGED\",\"divergence\":{\"epoch\":1,\"step\":2,\"loss\":\"NaN\"},"
+        "\"model\":\"WRN\",\"dataset\":\"Fashion-MNIST\",\"params\":1000,\"learned_params\":100}"));
+  }
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_OK(runs);
+  ASSERT_EQ(runs->size(), 4u);
+  const std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].final_top1.n, 2);
+  EXPECT_EQ(points[0].diverged, 1);
+  EXPECT_NEAR(points[0].final_top1.mean, 0.82, 1e-12);
+  EXPECT_EQ(points[1].final_top1.n, 0);
+  EXPECT_EQ(points[1].diverged, 1);
+
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
+  const std::string pivot = *ReadFile((root_ / "report/d.md").string());
+  EXPECT_THAT(pivot, HasSubstr("| 0.1 | 82.00 +- 2.83 (1 diverged) |"));
+  EXPECT_THAT(pivot, HasSubstr("| 0.2 |                   diverged |"));
+  const std::string csv = *ReadFile((root_ / "report/runs.csv").string());
+  EXPECT_THAT(csv, HasSubstr("\nd/0.1/seed-3,3,diverged,WRN,Fashion-MNIST,1000,100,,,,,0,0.0\n"));
+  // The figure's data has the finished point alone.
+  const absl::StatusOr<std::string> data = ReadFile((root_ / "report/d_fraction.dat").string());
+  ASSERT_OK(data);
+  EXPECT_THAT(*data, HasSubstr("0.1 82 "));
+  EXPECT_THAT(*data, ::testing::Not(HasSubstr("0.2 ")));
 }
 
 TEST_F(ReportTest, RowsAreTheAxisWithTheMostValues) {

@@ -73,6 +73,7 @@ using Analyzed = std::vector<std::pair<std::string, std::vector<LayerWeights>>>;
 absl::StatusOr<Analyzed> AnalyzeRuns(const std::vector<RunRecord>& runs, Table* csv) {
   Analyzed analyzed;
   for (const RunRecord& record : runs) {
+    if (record.summary.status() == RunSummary::DIVERGED) continue;  // no trained weights
     absl::StatusOr<LoadedRun> run = LoadRun(record.dir);
     if (!run.ok()) {
       return absl::Status(run.status().code(),

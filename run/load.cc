@@ -30,6 +30,14 @@ absl::StatusOr<std::shared_ptr<Network>> LoadInitialWeights(const ExperimentSpec
 absl::StatusOr<LoadedRun> LoadRun(const std::string& dir) {
   const RunFolder folder(dir);
   ASSIGN_OR_RETURN(ExperimentSpec spec, folder.ReadSpec());
+  if (folder.Finished()) {
+    ASSIGN_OR_RETURN(const RunSummary summary, folder.ReadSummary());
+    if (summary.status() == RunSummary::DIVERGED) {
+      return absl::InvalidArgumentError(absl::StrCat(dir, ": the run diverged (",
+                                                     summary.divergence().message(),
+                                                     "); it has no trained weights to load"));
+    }
+  }
   if (!folder.HasCheckpoint()) {
     return absl::NotFoundError(
         absl::StrCat(folder.checkpoint(), ": missing; is this a run folder with a trained epoch?"));

@@ -32,8 +32,11 @@ absl::StatusOr<RunOutcome> RunExperimentFile(const std::string& path, const RunO
   ASSIGN_OR_RETURN(ExperimentSpec spec, ParseTextProtoFile<ExperimentSpec>(path));
   absl::StatusOr<RunOutcome> outcome = RunExperiment(spec, options);
   if (outcome.ok()) return outcome;
-  return absl::Status(outcome.status().code(),
-                      absl::StrCat(path, ": ", outcome.status().message()));
+  absl::Status named(outcome.status().code(), absl::StrCat(path, ": ", outcome.status().message()));
+  // Payloads say more than the code (a divergence: exit code 3); keep them.
+  outcome.status().ForEachPayload(
+      [&](absl::string_view type, const absl::Cord& payload) { named.SetPayload(type, payload); });
+  return named;
 }
 
 }  // namespace rwn

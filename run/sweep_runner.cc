@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/exit_code.h"
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "core/subprocess.h"
@@ -44,15 +45,26 @@ double FinalTop1(const RunFolder& folder) {
   return summary.ok() ? summary->final_test_top1() : 0;
 }
 
+// Whether the ended run in `folder` diverged; `where` then says where.
+bool Diverged(const RunFolder& folder, std::string* where) {
+  absl::StatusOr<RunSummary> summary = folder.ReadSummary();
+  if (!summary.ok() || summary->status() != RunSummary::DIVERGED) return false;
+  const Divergence& d = summary->divergence();
+  *where = absl::StrFormat("at epoch %d, step %d (loss %g, lr %g)", d.epoch(), d.step(), d.loss(),
+                           d.lr());
+  return true;
+}
+
 std::string PointLog(const std::string& logs, int index) {
   return absl::StrCat(logs, "/point-", index, ".log");
 }
 
 // The sweep's progress line after outcome `o`.
 void Report(const PointOutcome& o, int done, int total, int failed) {
-  if (o.state == PointOutcome::kFailed) {
-    std::fprintf(stderr, "[%d/%d done, %d failed] FAILED %s: %s\n", done, total, failed,
-                 o.name.c_str(), o.reason.c_str());
+  if (o.state == PointOutcome::kFailed || o.state == PointOutcome::kDiverged) {
+    std::fprintf(stderr, "[%d/%d done, %d failed] %s %s: %s\n", done, total, failed,
+                 o.state == PointOutcome::kFailed ? "FAILED" : "DIVERGED", o.name.c_str(),
+                 o.reason.c_str());
     return;
   }
   const bool already = o.state == PointOutcome::kAlreadyFinished;
@@ -80,6 +92,11 @@ absl::StatusOr<pid_t> StartWorker(const SweepRunOptions& options, int index, int
 void Finish(const SweepPoint& point, const SweepRunOptions& options, const std::string& logs,
             int status, PointOutcome* o) {
   const RunFolder folder = RunFolder::Of(point.spec, options.out);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kExitDiverged && folder.Finished() &&
+      Diverged(folder, &o->reason)) {
+    o->state = PointOutcome::kDiverged;
+    return;
+  }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && folder.Finished()) {
     o->state = PointOutcome::kFinished;
     o->test_top1 = FinalTop1(folder);
@@ -108,6 +125,8 @@ const char* PointStateName(PointStatus::State state) {
       return "pending";
     case PointStatus::kFailed:
       return "failed";
+    case PointStatus::kDiverged:
+      return "diverged";
     case PointStatus::kNotStarted:
       break;
   }
@@ -125,7 +144,9 @@ std::vector<PointStatus> SweepStatus(const std::vector<SweepPoint>& points, cons
     const RunFolder folder = RunFolder::Of(point.spec, out);
     const std::string log = PointLog(logs, point.index);
     auto it = scheduled.find(point.index);
-    if (folder.Finished()) {
+    if (folder.Finished() && Diverged(folder, &status.detail)) {
+      status.state = PointStatus::kDiverged;
+    } else if (folder.Finished()) {
       status.state = PointStatus::kFinished;
       status.detail = absl::StrFormat("test top-1 %.2f%%", 100 * FinalTop1(folder));
     } else if (folder.BeingTrained()) {
@@ -157,7 +178,8 @@ absl::StatusOr<std::vector<PointOutcome>> RunSweep(const std::vector<SweepPoint>
       pending.push_back(point.index);
       continue;
     }
-    o.state = PointOutcome::kAlreadyFinished;
+    o.state =
+        Diverged(folder, &o.reason) ? PointOutcome::kDiverged : PointOutcome::kAlreadyFinished;
     o.test_top1 = FinalTop1(folder);
     ++done;
     if (!options.quiet) Report(o, done, total, failed);

@@ -2,8 +2,9 @@
 //
 // Each point runs in its own process (`rwn sweep --spec=F --point=K`), at
 // most `workers` at a time, with the cores split between them. A finished
-// point (its run folder has summary.json) is skipped; an unfinished one
-// resumes from its checkpoint; a point that fails does not stop the others.
+// or diverged point (its run folder has summary.json) is skipped; an
+// unfinished one resumes from its checkpoint; a point that fails or diverges
+// does not stop the others.
 // Each worker's output goes to <out>/.sweep/<base name>/point-<K>.log.
 #ifndef RWN_RUN_SWEEP_RUNNER_H_
 #define RWN_RUN_SWEEP_RUNNER_H_
@@ -28,11 +29,11 @@ struct SweepRunOptions {
 };
 
 struct PointOutcome {
-  enum State { kFinished, kAlreadyFinished, kFailed };
+  enum State { kFinished, kAlreadyFinished, kFailed, kDiverged };
   int index = 0;
   std::string name;
   State state = kFailed;
-  std::string reason;  // kFailed: the worker's last line of output
+  std::string reason;  // kFailed: the worker's last line of output; kDiverged: where
   double test_top1 = 0;
   double seconds = 0;
 };
@@ -49,11 +50,11 @@ std::string SweepLogDir(const std::vector<SweepPoint>& points, const std::string
 // a scheduler's view of the points it still holds (`scheduled`: point index
 // -> "pending" or "running", e.g. from squeue).
 struct PointStatus {
-  enum State { kFinished, kRunning, kPending, kFailed, kNotStarted };
+  enum State { kFinished, kRunning, kPending, kFailed, kDiverged, kNotStarted };
   int index = 0;
   std::string name;
   State state = kNotStarted;
-  std::string detail;  // finished: test top-1; failed: the log's last line
+  std::string detail;  // finished: test top-1; failed: the log's last line; diverged: where
 };
 std::vector<PointStatus> SweepStatus(const std::vector<SweepPoint>& points, const std::string& out,
                                      const std::map<int, std::string>& scheduled);

@@ -20,6 +20,7 @@
 #include "run/run_folder.h"
 #include "train/checkpoint.h"
 #include "train/distributed.h"
+#include "train/divergence.h"
 #include "train/frozen_prefix.h"
 #include "train/progress.h"
 #include "train/trainer.h"
@@ -49,7 +50,8 @@ RunSummary Summarize(const std::vector<EpochMetrics>& history) {
       summary.set_best_test_top1(metrics.test_top1());
       summary.set_best_epoch(metrics.epoch());
     }
-    if (summary.best_val_epoch() == 0 || metrics.val_top1() > summary.best_val_top1()) {
+    if (metrics.has_val_top1() &&
+        (!summary.has_best_val_epoch() || metrics.val_top1() > summary.best_val_top1())) {
       summary.set_best_val_top1(metrics.val_top1());
       summary.set_best_val_epoch(metrics.epoch());
       summary.set_test_top1_at_best_val(metrics.test_top1());
@@ -63,7 +65,7 @@ RunSummary Summarize(const std::vector<EpochMetrics>& history) {
     summary.set_final_test_top5(history.back().test_top5());
     summary.set_epochs(history.back().epoch());
   }
-  summary.set_train_images_per_second(train_seconds > 0 ? images / train_seconds : 0);
+  if (train_seconds > 0) summary.set_train_images_per_second(images / train_seconds);
   summary.set_wall_seconds(wall_seconds);
   return summary;
 }
@@ -115,10 +117,10 @@ absl::StatusOr<FrozenPrefix> Freeze(const Session& s, std::string* line) {
 
 // The run's first log line: what it trains, on what, and how.
 std::string Header(const Session& s) {
-  std::string header =
-      absl::StrCat(s.spec.name(), ": ", s.run.network->description, " on ",
-                   s.run.dataset->description, ", learning ", s.run.count.learned, " of ",
-                   s.run.count.params, " parameters, ", s.options.threads, " threads");
+  std::string header = absl::StrCat(s.spec.name(), ": ", s.run.network->description, " on ",
+                                    s.run.dataset->description, ", learning ", s.run.count.learned,
+                                    " of ", s.run.count.params, " parameters, ", s.options.threads,
+                                    s.options.threads == 1 ? " thread" : " threads");
   if (s.options.communicator != nullptr) {
     absl::StrAppend(&header, " on each of ", s.options.communicator->world_size(), " ranks");
   }
@@ -183,14 +185,47 @@ absl::Status TrainSession(Session& s) {
     if (!opened.ok()) return opened.status();
     lock.emplace(std::move(*opened));
   }
-  const TrainConfig config{s.spec.epochs(),          s.spec.batch_size(),
-                           s.spec.eval_batch_size(), VariationSeed(s.spec),
-                           s.spec.augment(),         {s.spec.channels_last(), s.spec.bfloat16()},
-                           s.resumed_after,          s.options.communicator};
+  const TrainConfig config{
+      s.spec.epochs(),       s.spec.batch_size(),    s.spec.eval_batch_size(),
+      VariationSeed(s.spec), s.spec.augment(),       {s.spec.channels_last(), s.spec.bfloat16()},
+      s.resumed_after,       s.options.communicator, s.spec.max_loss()};
   Progress progress(s.spec.name());
   return Train(network, data, *s.run.optimizer, s.run.schedule.get(), config,
                s.options.quiet || !s.writer ? nullptr : &progress,
                [&s](const EpochMetrics& metrics) { return AfterEpoch(s, metrics); });
+}
+
+// The summary of the session's run, from its history.
+RunSummary SummaryOf(const Session& s) {
+  RunSummary summary = Summarize(s.history);
+  summary.set_name(s.spec.name());
+  summary.set_model(s.run.network->description);
+  summary.set_dataset(s.run.dataset->description);
+  summary.set_params(static_cast<int32_t>(s.run.count.params));
+  summary.set_learned_params(static_cast<int32_t>(s.run.count.learned));
+  summary.set_threads(s.options.threads);
+  return summary;
+}
+
+// Marks the run folder diverged (summary.json says where, with the epochs
+// before it; log.txt ends with the message) and returns the divergence.
+absl::Status RecordDivergence(Session& s, const Divergence& where) {
+  if (s.writer) {
+    // The epochs before it are in metrics.jsonl; the run has no result.
+    RunSummary summary = SummaryOf(s);
+    summary.clear_final_test_top1();
+    summary.clear_final_test_top5();
+    summary.clear_best_test_top1();
+    summary.clear_best_epoch();
+    summary.clear_best_val_top1();
+    summary.clear_best_val_epoch();
+    summary.clear_test_top1_at_best_val();
+    summary.set_status(RunSummary::DIVERGED);
+    *summary.mutable_divergence() = where;
+    RETURN_IF_ERROR(AppendLine(s.folder.log(), where.message()));
+    RETURN_IF_ERROR(s.folder.WriteSummary(summary));
+  }
+  return DivergedError(where);
 }
 
 }  // namespace
@@ -202,6 +237,11 @@ absl::StatusOr<RunOutcome> TrainRun(const ExperimentSpec& spec, const RunOptions
   outcome.dir = s.folder.dir();
   if (!options.restart && s.folder.Finished()) {
     ASSIGN_OR_RETURN(outcome.summary, s.folder.ReadSummary());
+    if (outcome.summary.status() == RunSummary::DIVERGED) {
+      Divergence where = outcome.summary.divergence();
+      where.set_message(absl::StrCat(s.folder.dir(), " was stopped before: ", where.message()));
+      return DivergedError(where);
+    }
     outcome.already_finished = true;
     return outcome;
   }
@@ -213,17 +253,12 @@ absl::StatusOr<RunOutcome> TrainRun(const ExperimentSpec& spec, const RunOptions
   s.writer = options.communicator == nullptr || options.communicator->rank() == 0;
   if (!options.restart && s.folder.HasCheckpoint()) RETURN_IF_ERROR(Resume(s));
   if (spec.channels_last()) UseChannelsLast(s.run.network.get());
-  RETURN_IF_ERROR(TrainSession(s));
+  const absl::Status trained = TrainSession(s);
+  if (std::optional<Divergence> where = DivergenceOf(trained)) return RecordDivergence(s, *where);
+  RETURN_IF_ERROR(trained);
   outcome.resumed_after = s.resumed_after;
-  RunSummary& summary = outcome.summary;
-  summary = Summarize(s.history);
-  summary.set_name(spec.name());
-  summary.set_model(s.run.network->description);
-  summary.set_dataset(s.run.dataset->description);
-  summary.set_params(static_cast<int32_t>(s.run.count.params));
-  summary.set_learned_params(static_cast<int32_t>(s.run.count.learned));
-  summary.set_threads(options.threads);
-  if (s.writer) RETURN_IF_ERROR(s.folder.WriteSummary(summary));
+  outcome.summary = SummaryOf(s);
+  if (s.writer) RETURN_IF_ERROR(s.folder.WriteSummary(outcome.summary));
   return outcome;
 }
 

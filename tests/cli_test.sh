@@ -103,6 +103,39 @@ grep -q '"learned_params":' "$run_dir/summary.json" || fail "summary.json lacks 
 grep -q '"threads":1' "$run_dir/summary.json" || fail "summary.json should record 1 thread"
 expect 0 rerun "cli/tiny already finished" -- train --spec="$TMP/good.pbtxt" --out="$OUT"
 
+# Absent is absent: without a validation split, no val_ field is written.
+grep -q '"val_' "$run_dir/metrics.jsonl" "$run_dir/summary.json" &&
+  fail "val_ fields without a validation split: $(cat "$run_dir/metrics.jsonl" "$run_dir/summary.json")"
+NAME=cli/validated spec "$TMP/validated.pbtxt" 'dataset { synthetic { } } validation_size: 64'
+expect 0 validated "cli/validated finished" -- train --spec="$TMP/validated.pbtxt" --out="$OUT" --threads=1
+validated_dir="$(dirname "$(find "$OUT/cli/validated" -name summary.json)")"
+grep -q '"val_top1":' "$validated_dir/metrics.jsonl" || fail "metrics.jsonl lacks val_top1: $(cat "$validated_dir/metrics.jsonl")"
+grep -q '"best_val_epoch":1' "$validated_dir/summary.json" || fail "summary.json lacks best_val_epoch: $(cat "$validated_dir/summary.json")"
+
+# A diverging run stops at the step whose loss is nan, exits 3 and says
+# where and what to try; its folder is marked diverged, without results; a
+# rerun is refused the same way, and --restart trains it again.
+cat >"$TMP/diverging.pbtxt" <<'SPEC'
+name: "cli/diverging"
+model { wide_resnet { depth: 10 widen_factor: 1 } }
+dataset { synthetic { } }
+optimizer { sgd { lr: 1e30 } }
+epochs: 3
+batch_size: 64
+SPEC
+diverged="diverged at epoch 1, step 2: the training loss is nan (lr 1e+30); training stopped and the run folder is marked diverged. Try a smaller optimizer.lr (e.g. 1e+29)"
+expect 3 diverging "$diverged" -- train --spec="$TMP/diverging.pbtxt" --out="$OUT" --threads=1
+diverged_dir="$(dirname "$(find "$OUT/cli/diverging" -name summary.json)")"
+grep -q '"status":"DIVERGED","divergence":{"epoch":1,"step":2,"loss":"NaN"' "$diverged_dir/summary.json" ||
+  fail "summary.json does not record the divergence: $(cat "$diverged_dir/summary.json")"
+grep -q '"final_test_top1"\|"best_test_top1"' "$diverged_dir/summary.json" &&
+  fail "a diverged run's summary has results: $(cat "$diverged_dir/summary.json")"
+tail -1 "$diverged_dir/log.txt" | grep -qF "$diverged" || fail "log.txt does not end with the divergence"
+expect 3 diverged-rerun "$diverged_dir was stopped before: $diverged" -- \
+  train --spec="$TMP/diverging.pbtxt" --out="$OUT" --threads=1
+expect 3 diverged-restart "$diverged" -- train --spec="$TMP/diverging.pbtxt" --out="$OUT" --threads=1 --restart
+expect 2 diverged-weights "the run diverged (" -- weights --run="$diverged_dir"
+
 # fc only with the frozen prefix computed once: the log says so, and it learns.
 NAME=cli/cached EPOCHS=5 spec "$TMP/cached.pbtxt" 'dataset { synthetic { } } learn { also_learn_batchnorm: false } cache_frozen_prefix: true'
 expect 0 cached "cli/cached finished" -- train --spec="$TMP/cached.pbtxt" --out="$OUT" --threads=1
@@ -137,11 +170,11 @@ axis {
 SWEEP
 expect 2 sweep-no-gpu "--device=cuda: no CUDA GPU available" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --device=cuda
-expect 0 sweep "2 of 2 points finished, 0 failed" -- \
+expect 0 sweep "2 of 2 points finished, 0 diverged, 0 failed" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --workers=2 --device=cpu
 expect 2 sweep-bad-point "--point=5; allowed: 0 to 1 (the sweep has 2 points)" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --point=5
-expect 0 report "2 finished runs (0 unfinished skipped)" -- \
+expect 0 report "2 finished runs, 0 diverged (0 unfinished skipped)" -- \
   report --runs="$TMP/sweep-runs" --out="$TMP/report"
 [[ -s "$TMP/report/cli-sweep.md" && -s "$TMP/report/cli-sweep_params.png" ]] ||
   fail "report lacks its table or figure: $(ls "$TMP/report")"
@@ -151,7 +184,7 @@ expect 0 weights "| conv1 " -- weights --run="$sweep_run"
 expect 2 weights-no-run "cannot open" -- weights --run="$TMP/nowhere"
 expect 0 sweep-status "2 points: 2 finished" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --status
-expect 0 slurm-nothing-to-do "all 2 points are finished; nothing to submit" -- \
+expect 0 slurm-nothing-to-do "all 2 points are finished or diverged; nothing to submit" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --backend=slurm
 expect 0 slurm-dry-run "#SBATCH --array=0-1%1" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/other-runs" --backend=slurm --dry_run --max_parallel=1
@@ -160,6 +193,15 @@ expect 2 slurm-bad-time "--time=soon; allowed: minutes, MM:SS, HH:MM:SS or D-HH[
 expect 2 bad-backend "--backend=k8s; allowed: local, slurm" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/other-runs" --backend=k8s
 [[ ! -e "$TMP/other-runs" ]] || fail "a dry run or refused sweep created $TMP/other-runs"
+
+# The report counts a diverged run and does not plot it.
+cp -r "$OUT/cli/diverging" "$TMP/sweep-runs/"
+expect 0 report-diverged "2 finished runs, 1 diverged (0 unfinished skipped)" -- \
+  report --runs="$TMP/sweep-runs" --out="$TMP/report2"
+grep -q '^cli/diverging,1,diverged,WRN-10-1,' "$TMP/report2/runs.csv" ||
+  fail "runs.csv lacks the diverged run: $(cat "$TMP/report2/runs.csv")"
+grep -q 'cli/diverging .* diverged |' "$TMP/report2/points.md" ||
+  fail "points.md does not say the point diverged: $(cat "$TMP/report2/points.md")"
 
 # rwn count: the anatomy of a network, from a spec or from --model.
 expect 0 count-model "| total " -- count --model='wide_resnet { depth: 28 widen_factor: 4 }' \

@@ -1,6 +1,6 @@
 // Running a sweep in worker processes of the real `rwn` binary: every point
-// runs, a failing point does not stop the others and says why, and finished
-// points are skipped the next time.
+// runs, a failing or diverging point does not stop the others and says why,
+// and finished or diverged points are skipped the next time.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -86,6 +86,65 @@ TEST(SweepRunTest, RunsEveryPointKeepsGoingAndSkipsFinishedOnes) {
   EXPECT_EQ((*second)[2].state, PointOutcome::kAlreadyFinished);
   EXPECT_EQ((*second)[0].test_top1, (*first)[0].test_top1);
   EXPECT_EQ((*second)[1].state, PointOutcome::kFailed);
+}
+
+constexpr char kLrSweep[] = R"pb(
+  base {
+    name: "lr-test"
+    model { wide_resnet { depth: 10 widen_factor: 1 } }
+    dataset { synthetic { train_size: 128 test_size: 64 } }
+    optimizer { sgd { lr: 0.05 } }
+    epochs: 2
+    batch_size: 64
+  }
+  axis {
+    name: "lr"
+    value {
+      label: "0.05"
+      patch { optimizer { sgd { lr: 0.05 } } }
+    }
+    value {
+      label: "1e30"
+      patch { optimizer { sgd { lr: 1e30 } } }
+    }
+  }
+)pb";
+
+// A diverged point is neither finished nor failed: the sweep says where it
+// diverged, --status lists it as diverged, and the next sweep does not
+// train it again.
+TEST(SweepRunTest, ADivergedPointIsRecordedAndNotRetrained) {
+  const fs::path root = TestDir("lr_sweep");
+  const std::string spec_path = (root / "sweep.pbtxt").string();
+  ASSERT_OK(WriteFileAtomically(spec_path, kLrSweep));
+  SweepSpec sweep;
+  ASSERT_OK(ParseTextProto(kLrSweep, "sweep", &sweep));
+  auto points = ExpandSweep(sweep);
+  ASSERT_OK(points);
+  SweepRunOptions options;
+  options.spec_path = spec_path;
+  options.out = (root / "runs").string();
+  options.worker_command = {RwnBinary(), "sweep"};
+  options.quiet = true;
+  auto first = RunSweep(*points, options);
+  ASSERT_OK(first);
+  EXPECT_EQ((*first)[0].state, PointOutcome::kFinished);
+  EXPECT_EQ((*first)[1].state, PointOutcome::kDiverged);
+  EXPECT_EQ((*first)[1].reason, "at epoch 1, step 2 (loss nan, lr 1e+30)");
+
+  const std::vector<PointStatus> status = SweepStatus(*points, options.out, {});
+  EXPECT_EQ(status[0].state, PointStatus::kFinished);
+  EXPECT_EQ(status[1].state, PointStatus::kDiverged);
+  EXPECT_STREQ(PointStateName(status[1].state), "diverged");
+  EXPECT_EQ(status[1].detail, (*first)[1].reason);
+
+  const std::string summary = RunFolder::Of((*points)[1].spec, options.out).summary();
+  const auto written = fs::last_write_time(summary);
+  auto second = RunSweep(*points, options);
+  ASSERT_OK(second);
+  EXPECT_EQ((*second)[0].state, PointOutcome::kAlreadyFinished);
+  EXPECT_EQ((*second)[1].state, PointOutcome::kDiverged);
+  EXPECT_EQ(fs::last_write_time(summary), written);
 }
 
 }  // namespace

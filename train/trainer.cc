@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
@@ -13,6 +14,7 @@
 #include "torch_support/compat.h"
 #include "torch_support/status.h"
 #include "train/distributed.h"
+#include "train/divergence.h"
 
 namespace rwn {
 namespace {
@@ -105,10 +107,26 @@ absl::Status NothingLearnedReachesTheLoss() {
       "the first layers); allowed: learn a layer nearer the output, or fixed: RANDOM");
 }
 
-// One pass over `batches`: a step of `optimizer` at `lr` per batch.
+// Stops training (DivergedError) before the optimizer takes a step from a
+// loss that is not finite or passed max_loss. With several ranks the check
+// is on the mean loss over ranks, so that all of them stop at the same step.
+absl::Status CheckStep(double loss, const TrainConfig& config, int64_t epoch, int64_t step,
+                       double lr) {
+  if (config.communicator != nullptr) {
+    std::vector<double> sum = {loss};
+    RETURN_IF_ERROR(config.communicator->AllReduceSum(&sum));
+    loss = sum[0] / config.communicator->world_size();
+  }
+  std::optional<Divergence> where =
+      CheckLoss(loss, config.max_loss, static_cast<int>(epoch + 1), static_cast<int>(step), lr);
+  return where ? DivergedError(*where) : absl::OkStatus();
+}
+
+// One pass over `batches` (epoch `epoch`, 0-based): a step of `optimizer` at
+// `lr` per batch.
 absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches, Optimizer& optimizer,
-                                       std::vector<torch::Tensor>& learned, double lr,
-                                       const TrainConfig& config, Progress* progress) {
+                                       std::vector<torch::Tensor>& learned, int64_t epoch,
+                                       double lr, const TrainConfig& config, Progress* progress) {
   const auto start = std::chrono::steady_clock::now();
   const torch::Device device = DeviceOf(network);
   network.module->train();
@@ -126,13 +144,15 @@ absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches, Op
     if (config.communicator != nullptr) {
       RETURN_IF_ERROR(AverageGradients(*config.communicator, learned));
     }
+    const double step_loss = loss.item<double>();
+    RETURN_IF_ERROR(CheckStep(step_loss, config, epoch, ++index, lr));
     optimizer.Step(lr);
     const int64_t count = batch.labels.size(0);
-    totals.loss_sum += loss.item<double>() * count;
+    totals.loss_sum += step_loss * count;
     totals.correct += CorrectTopK(logits.detach(), batch.labels, 1);
     totals.seen += count;
     if (progress)
-      progress->Batch(++index, totals.seen / Seconds(start), totals.loss_sum / totals.seen);
+      progress->Batch(index, totals.seen / Seconds(start), totals.loss_sum / totals.seen);
   }
   totals.seconds = Seconds(start);
   return totals;
@@ -220,8 +240,8 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       const double lr = optimizer.base_lr() * (schedule ? schedule->Factor(epoch) : 1.0);
       if (progress) progress->StartEpoch(epoch, config.epochs, loader.num_batches());
       batches.Start(epoch);
-      ASSIGN_OR_RETURN(EpochTotals totals,
-                       TrainEpoch(network, batches, optimizer, learned, lr, config, progress));
+      ASSIGN_OR_RETURN(EpochTotals totals, TrainEpoch(network, batches, optimizer, learned, epoch,
+                                                      lr, config, progress));
       if (ranks != nullptr) {
         RETURN_IF_ERROR(SumOverRanks(*ranks, &totals));
         RETURN_IF_ERROR(CheckRanksAgree(*ranks, learned, epoch));

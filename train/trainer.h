@@ -42,6 +42,9 @@ struct TrainConfig {
   // bit-identical learned tensors. Train metrics are over all ranks; test
   // metrics are this rank's (batch-norm statistics stay per rank).
   Communicator* communicator = nullptr;
+  // A step whose loss is not finite, or above max_loss when it is > 0, stops
+  // training with DivergedError (train/divergence.h) before its update.
+  double max_loss = 0;
 };
 
 struct EvalResult {
@@ -72,8 +75,9 @@ at::Tensor Forward(Network& network, at::Tensor images, const ComputeOptions& co
 // Trains `network` on `dataset` from epoch `config.start_epoch` to
 // `config.epochs`; after each epoch, evaluates on the test split (and the
 // validation split, if the dataset has one) and calls `on_epoch` (a non-OK
-// status stops training and is returned). Batches are prepared on a
-// background thread. `progress` may be null.
+// status stops training and is returned). A diverged step stops training
+// with DivergedError. Batches are prepared on a background thread.
+// `progress` may be null.
 absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimizer,
                    const Schedule* schedule, const TrainConfig& config, Progress* progress,
                    const std::function<absl::Status(const EpochMetrics&)>& on_epoch);

@@ -4,12 +4,17 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <optional>
+
+#include "core/exit_code.h"
 #include "core/testing.h"
 #include "datasets/dataset.pb.h"
 #include "models/model.pb.h"
 #include "optim/optimizer.pb.h"
 #include "run/testing.h"
 #include "selectors/plan.h"
+#include "train/divergence.h"
 
 namespace rwn {
 namespace {
@@ -102,6 +107,53 @@ TEST(TrainerTest, ARunWhoseLossIgnoresEveryLearnedTensorIsRefused) {
                               [](const EpochMetrics&) { return absl::OkStatus(); });
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), ::testing::HasSubstr("does not depend on any learned tensor"));
+}
+
+// lr 1e30: the first step's loss is finite, its update is not, so the
+// second step's loss is not finite and training stops there.
+TEST(TrainerTest, ANonFiniteLossStopsTrainingAtThatStep) {
+  OptimizerSpec optimizer;
+  optimizer.mutable_sgd()->set_lr(1e30);
+  Rig s = Make(nullptr, optimizer);
+  TrainConfig config;
+  config.epochs = 3;
+  config.batch_size = 32;
+  int epochs = 0;
+  const absl::Status status =
+      Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr, [&](const EpochMetrics&) {
+        ++epochs;
+        return absl::OkStatus();
+      });
+  const std::optional<Divergence> where = DivergenceOf(status);
+  ASSERT_TRUE(where.has_value()) << status;
+  EXPECT_EQ(epochs, 0);
+  EXPECT_EQ(where->epoch(), 1);
+  EXPECT_EQ(where->step(), 2);
+  EXPECT_FALSE(std::isfinite(where->loss()));
+  EXPECT_EQ(where->lr(), 1e30);
+  EXPECT_EQ(ExitCodeFor(status), 3);
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::AllOf(::testing::HasSubstr("diverged at epoch 1, step 2"),
+                               ::testing::HasSubstr("(lr 1e+30)"),
+                               ::testing::HasSubstr("Try a smaller optimizer.lr (e.g. 1e+29)")));
+}
+
+// A finite loss above max_loss stops training too, before that step's update.
+TEST(TrainerTest, ALossAboveMaxLossStopsTrainingBeforeItsUpdate) {
+  Rig s = Make(nullptr);
+  const torch::Tensor before = s.optimizer->params().front().tensor.detach().clone();
+  TrainConfig config;
+  config.batch_size = 32;
+  config.max_loss = 0.01;  // 4 classes: the first loss is about ln 4 = 1.39
+  const absl::Status status = Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
+                                    [](const EpochMetrics&) { return absl::OkStatus(); });
+  const std::optional<Divergence> where = DivergenceOf(status);
+  ASSERT_TRUE(where.has_value()) << status;
+  EXPECT_EQ(where->step(), 1);
+  EXPECT_GT(where->loss(), 0.5);
+  EXPECT_LT(where->loss(), 5);
+  EXPECT_THAT(where->message(), ::testing::HasSubstr("passed max_loss 0.01"));
+  EXPECT_TRUE(torch::equal(s.optimizer->params().front().tensor, before));
 }
 
 TEST(TrainerTest, OutOfMemoryNamesTheModelBatchAndDevice) {
