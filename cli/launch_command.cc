@@ -25,7 +25,7 @@ int Launch(const std::vector<std::string>& forwarded) {
                   [](const std::string& a) { return a.rfind("--threads", 0) == 0; });
   if (!has_threads && FLAGS_nproc > 0) {
     // The ranks share the cores.
-    options.argv.push_back(absl::StrCat("--threads=", std::max(1, AvailableCores() / FLAGS_nproc)));
+    options.argv.push_back(absl::StrCat("--threads=", std::max(1, DefaultThreads() / FLAGS_nproc)));
   }
   absl::StatusOr<int> code = rwn::Launch(options);
   if (!code.ok()) return Fail(code.status());

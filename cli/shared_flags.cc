@@ -4,7 +4,7 @@ DEFINE_string(spec, "", "the spec file (.pbtxt): an experiment (train, count) or
 DEFINE_string(out, "runs",
               "train, sweep: the folder of run folders; report, weights: the output folder");
 DEFINE_string(runs, "", "the folder of run folders to read");
-DEFINE_int32(threads, 0, "libtorch threads; 0 = every core");
+DEFINE_int32(threads, 0, "libtorch threads; 0 = $OMP_NUM_THREADS if set, else every core");
 DEFINE_bool(quiet, false, "no progress display");
 DEFINE_int32(checkpoint_every, 1, "epochs between checkpoints; 0 = only after the last");
 DEFINE_int32(master_port, 0,

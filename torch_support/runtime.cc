@@ -20,13 +20,20 @@ int AvailableCores() {
   return hardware > 0 ? static_cast<int>(hardware) : 1;
 }
 
+int DefaultThreads() {
+  // OMP_NUM_THREADS may list a count per nesting level ("4,2"): the first.
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  const long count = omp != nullptr ? std::strtol(omp, nullptr, 10) : 0;
+  return count > 0 ? static_cast<int>(count) : AvailableCores();
+}
+
 int InitRuntime(int threads) {
   const char* tuning = std::getenv("RWN_MALLOC_TUNING");
   if (tuning == nullptr || std::string(tuning) != "off") {
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, -1);
   }
-  const int count = threads > 0 ? threads : AvailableCores();
+  const int count = threads > 0 ? threads : DefaultThreads();
   at::set_num_threads(count);
   return count;
 }

@@ -14,11 +14,15 @@
 namespace rwn {
 
 // Configures malloc and sets libtorch's thread count: `threads` > 0 exactly,
-// otherwise every core. Returns the thread count in effect.
+// otherwise DefaultThreads(). Returns the thread count in effect.
 int InitRuntime(int threads);
 
 // The number of cores this process may use.
 int AvailableCores();
+
+// The thread count when none is asked for: OMP_NUM_THREADS when it is set
+// (as PyTorch does; `bazel test` sets it to 1, .bazelrc), else every core.
+int DefaultThreads();
 
 }  // namespace rwn
 
