@@ -11,6 +11,8 @@ PACKAGES=(
   # libraries
   libtorch-dev libabsl-dev libgflags-dev libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libgloo-dev libturbojpeg0-dev
+  # the data-parallel rendezvous secret (HMAC-SHA256, random bytes)
+  libssl-dev
   # figures of `rwn report`
   gnuplot-nox
   # data for the quick start and the Fashion-MNIST tests

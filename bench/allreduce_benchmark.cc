@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/secret.h"
 #include "core/text_proto.h"
 #include "models/model.h"
 #include "models/model.pb.h"
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
   }
   options.master_port = *port;
   options.timeout = std::chrono::seconds(60);
+  auto secret = rwn::NewSecret();  // made before the fork: both ranks hold it
+  if (!secret.ok()) return 1;
+  options.secret = *secret;
   const pid_t child = fork();
   options.rank = child == 0 ? 1 : 0;
   if (child == 0) std::freopen("/dev/null", "w", stdout);

@@ -37,7 +37,8 @@ int Launch(const std::vector<std::string>& forwarded) {
 const Command kLaunch{"launch",
                       "  rwn launch --nproc=N [--master_port=P] -- train --spec=F.pbtxt ...\n"
                       "      runs N local ranks of the command, output prefixed by rank; the\n"
-                      "      first rank to fail stops the others and gives the exit code.\n",
+                      "      first rank to fail stops the others and gives the exit code;\n"
+                      "      the ranks get a fresh RWN_DIST_SECRET unless one is set.\n",
                       __FILE__,
                       {"master_port"},
                       Launch};

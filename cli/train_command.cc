@@ -71,9 +71,10 @@ const Command kTrain{
     "      resumes an unfinished run from its checkpoint and does not rerun a\n"
     "      finished one; --restart starts afresh. A non-finite loss (or one\n"
     "      above the spec's max_loss) stops the run, marks it diverged and\n"
-    "      exits 3. With WORLD_SIZE > 1 (or\n"
-    "      --world_size, --rank, --master_addr, --master_port) it is one rank of\n"
-    "      data-parallel training over torch's c10d (Gloo; NCCL between GPUs).\n",
+    "      exits 3. With WORLD_SIZE > 1 (or --world_size, --rank,\n"
+    "      --master_addr, --master_port) it is one rank of data-parallel\n"
+    "      training over torch's c10d (Gloo; NCCL between GPUs); every rank\n"
+    "      needs the run's secret in RWN_DIST_SECRET or RWN_DIST_SECRET_FILE.\n",
     __FILE__,
     {"spec", "out", "threads", "quiet", "checkpoint_every", "master_port", "device",
      "deterministic"},

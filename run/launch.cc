@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/secret.h"
 #include "core/subprocess.h"
 
 namespace rwn {
@@ -59,6 +60,7 @@ absl::StatusOr<Rank> StartRank(const LaunchOptions& options, int i, int port) {
                {"LOCAL_WORLD_SIZE", world},
                {"MASTER_ADDR", "127.0.0.1"},
                {"MASTER_PORT", std::to_string(port)}};
+  if (!options.secret.empty()) spawn.env.push_back({kSecretVariable, options.secret});
   absl::StatusOr<pid_t> pid = Spawn(spawn);
   close(pipe_fds[1]);
   if (!pid.ok()) {
@@ -148,9 +150,17 @@ absl::StatusOr<int> Launch(const LaunchOptions& options) {
     if (!free.ok()) return free.status();
     port = *free;
   }
+  LaunchOptions with_secret = options;
+  if (absl::StatusOr<std::string> given = ReadSecretFromEnvironment(); !given.ok()) {
+    return given.status();
+  } else if (given->empty()) {  // the user's own secret, if set, reaches the ranks unchanged
+    absl::StatusOr<std::string> fresh = NewSecret();
+    if (!fresh.ok()) return fresh.status();
+    with_secret.secret = *fresh;
+  }
   std::vector<Rank> ranks;
   for (int i = 0; i < options.nproc; ++i) {
-    absl::StatusOr<Rank> rank = StartRank(options, i, port);
+    absl::StatusOr<Rank> rank = StartRank(with_secret, i, port);
     if (!rank.ok()) {
       Signal(ranks, SIGKILL);
       return rank.status();

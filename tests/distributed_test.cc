@@ -2,7 +2,8 @@
 // started by `rwn launch` end with bit-identical learned weights that match
 // one process training on the union of their batches; killed ranks resume
 // exactly; a rank whose peer never starts fails with the timeout message
-// within the timeout; launch returns the first failing rank's exit code.
+// within the timeout; a process without the run's secret is refused and the
+// run is unharmed; launch returns the first failing rank's exit code.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -50,6 +51,8 @@ constexpr char kSpec[] = R"pb(
   epochs: 1
   augment: false
 )pb";
+
+constexpr char kSecret[] = "5f0c6b1e9a7d43e2b8c1f0a9d6e3b7c4";
 
 class DistributedTest : public ::testing::Test {
  protected:
@@ -195,10 +198,10 @@ TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
   const int port = *free;
 
   const auto start = std::chrono::steady_clock::now();
-  auto [code, output] =
-      RunShell(absl::StrCat("RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=", port, " '",
-                            RwnBinary(), "' train --spec='", Spec("alone", 16), "' --out='",
-                            (root_ / "runs").string(), "' --quiet --threads=1 --dist_timeout=3"));
+  auto [code, output] = RunShell(absl::StrCat(
+      "RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 RWN_DIST_SECRET=", kSecret, " MASTER_PORT=", port,
+      " '", RwnBinary(), "' train --spec='", Spec("alone", 16), "' --out='",
+      (root_ / "runs").string(), "' --quiet --threads=1 --dist_timeout=3"));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(code, 1) << output;
@@ -209,6 +212,66 @@ TEST_F(DistributedTest, ARankWhosePeerNeverStartsFailsWithinTheTimeout) {
   // c10d's 30-minute default.
   EXPECT_LT(seconds, 30) << output;
   EXPECT_FALSE(fs::exists(root_ / "runs")) << "nothing may be written";
+}
+
+// A process without the run's secret that asks to join as rank 1 is
+// refused (it says so, and so does rank 0); the real rank 1 then joins and
+// the run ends with the bits of a run nobody disturbed.
+TEST_F(DistributedTest, AStrangerIsRefusedAndTheRunIsUnharmed) {
+  const std::string spec = Spec("guarded", 16);
+  absl::StatusOr<int> port = FreePort();
+  ASSERT_OK(port);
+  auto rank = [&](int r, const std::string& secret, const std::string& out) {
+    return absl::StrCat("RANK=", r, " WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=", *port,
+                        " RWN_DIST_SECRET=", secret, " '", RwnBinary(), "' train --spec='", spec,
+                        "' --out='", (root_ / out).string(), "' --quiet --threads=1");
+  };
+  SpawnOptions spawn;
+  spawn.argv = {"/bin/sh", "-c", rank(0, kSecret, "runs")};
+  spawn.output_file = (root_ / "rank0.log").string();
+  absl::StatusOr<pid_t> rank0 = Spawn(spawn);
+  ASSERT_OK(rank0);
+
+  auto [code, output] = RunShell(rank(1, "the-secret-of-another-run", "stranger"));
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_THAT(output, HasSubstr("rank 1 of 2: rank 0 at 127.0.0.1:" + std::to_string(*port) +
+                                " refused this process: it does not hold this run's secret"));
+  EXPECT_FALSE(fs::exists(root_ / "stranger")) << "the stranger may write nothing";
+
+  std::tie(code, output) = RunShell(rank(1, kSecret, "runs"));
+  EXPECT_EQ(code, 0) << output;
+  int status = 0;
+  waitpid(*rank0, &status, 0);
+  const std::string said = *ReadFile((root_ / "rank0.log").string());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << said;
+  EXPECT_THAT(said, HasSubstr("rank 0 of 2: refused a process that asked to join as rank 1: it "
+                              "does not hold this run's secret"));
+
+  std::tie(code, output) =
+      RunShell(absl::StrCat("'", RwnBinary(), "' launch --nproc=2 -- train --spec='", spec,
+                            "' --out='", (root_ / "undisturbed").string(), "' --quiet"));
+  ASSERT_EQ(code, 0) << output;
+  absl::StatusOr<Checkpoint> guarded = ReadCheckpoint(
+      (fs::directory_iterator(root_ / "runs/guarded")->path() / "checkpoint.rwn").string());
+  absl::StatusOr<Checkpoint> undisturbed = ReadCheckpoint(
+      (fs::directory_iterator(root_ / "undisturbed/guarded")->path() / "checkpoint.rwn").string());
+  ASSERT_OK(guarded);
+  ASSERT_OK(undisturbed);
+  ASSERT_EQ(guarded->learned_size(), undisturbed->learned_size());
+  for (int i = 0; i < guarded->learned_size(); ++i) {
+    EXPECT_TRUE(guarded->learned(i).data() == undisturbed->learned(i).data())
+        << guarded->learned(i).name() << " differs";
+  }
+}
+
+TEST_F(DistributedTest, SeveralRanksNeedASecret) {
+  auto [code, output] =
+      RunShell(absl::StrCat("RANK=0 WORLD_SIZE=2 '", RwnBinary(), "' train --spec='",
+                            Spec("open", 16), "' --out='", (root_ / "runs").string(), "' --quiet"));
+  EXPECT_EQ(code, 2) << output;
+  EXPECT_THAT(output, HasSubstr("2 ranks and no secret: a data-parallel run needs "
+                                "RWN_DIST_SECRET or RWN_DIST_SECRET_FILE set"));
+  EXPECT_FALSE(fs::exists(root_ / "runs"));
 }
 
 TEST_F(DistributedTest, LaunchReturnsTheFirstFailingRanksCode) {

@@ -16,7 +16,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/secret.h"
 #include "core/status_macros.h"
+#include "train/rendezvous.h"
 
 namespace rwn {
 namespace {
@@ -45,7 +47,8 @@ bool IsLoopback(const std::string& address) {
 }  // namespace
 
 struct Communicator::Engine {
-  c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::TCPStore> tcp_store;
+  c10::intrusive_ptr<c10d::Store> store;  // the admitted ranks' keys (train/rendezvous.h)
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;  // CPU tensors
 #ifdef RWN_LIBTORCH_HAS_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // GPU tensors, when training on GPUs
@@ -72,8 +75,8 @@ std::string BackendFor(const std::string& device) {
 namespace {
 
 // The ranks' CPU group, over the interface that reaches MASTER_ADDR.
-c10::intrusive_ptr<c10d::ProcessGroupGloo> GlooGroup(
-    const c10::intrusive_ptr<c10d::TCPStore>& store, const DistributedOptions& options) {
+c10::intrusive_ptr<c10d::ProcessGroupGloo> GlooGroup(const c10::intrusive_ptr<c10d::Store>& store,
+                                                     const DistributedOptions& options) {
   auto gloo = c10d::ProcessGroupGloo::Options::create(options.timeout);
   if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface && *interface) {
     gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(interface));
@@ -92,8 +95,8 @@ c10::intrusive_ptr<c10d::ProcessGroupGloo> GlooGroup(
 // thread that by default tears the process down; in blocking-wait mode it
 // is an exception from wait() instead, which Communicator turns into the
 // same clear error as Gloo's. A user's own TORCH_NCCL_* settings win.
-c10::intrusive_ptr<c10d::ProcessGroupNCCL> NcclGroup(
-    const c10::intrusive_ptr<c10d::TCPStore>& store, const DistributedOptions& options) {
+c10::intrusive_ptr<c10d::ProcessGroupNCCL> NcclGroup(const c10::intrusive_ptr<c10d::Store>& store,
+                                                     const DistributedOptions& options) {
   setenv("TORCH_NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
   setenv("TORCH_NCCL_ASYNC_ERROR_HANDLING", "0", /*overwrite=*/0);
   auto nccl = c10d::ProcessGroupNCCL::Options::create();
@@ -123,6 +126,9 @@ absl::Status ReadDistributedEnvironment(DistributedOptions* options) {
   if (const char* address = std::getenv("MASTER_ADDR"); address != nullptr && *address != '\0') {
     options->master_addr = address;
   }
+  absl::StatusOr<std::string> secret = ReadSecretFromEnvironment();
+  if (!secret.ok()) return secret.status();
+  options->secret = *secret;
   return absl::OkStatus();
 }
 
@@ -143,6 +149,14 @@ absl::Status ValidateDistributedOptions(const DistributedOptions& options) {
   if (options.timeout.count() < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("distributed timeout ", options.timeout.count(), " ms; allowed: > 0"));
+  }
+  if (options.world_size > 1 && options.secret.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.world_size, " ranks and no secret: a data-parallel run needs ", kSecretVariable,
+        " or ", kSecretFileVariable,
+        " set, the same on every rank, so that no other process can "
+        "join it; allowed: rwn launch (which makes one), or by hand on every rank: export ",
+        kSecretVariable, "=<the output of `openssl rand -hex 32`, once for the run>"));
   }
   if (options.master_addr.empty()) {
     return absl::InvalidArgumentError("master address is empty; allowed: a host name or address");
@@ -170,7 +184,15 @@ absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
     store_options.waitWorkers = false;  // waited for below, to our own deadline
     store_options.timeout = options.timeout;
     const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-    engine->store = c10::make_intrusive<c10d::TCPStore>(options.master_addr, store_options);
+    engine->tcp_store = c10::make_intrusive<c10d::TCPStore>(options.master_addr, store_options);
+    Party me{options.rank, options.world_size, options.secret, options.timeout,
+             absl::StrCat(options.master_addr, ":", options.master_port)};
+    absl::StatusOr<std::string> prefix = Rendezvous(*engine->tcp_store, me);
+    if (prefix.status().code() == absl::StatusCode::kDeadlineExceeded) {
+      throw std::runtime_error(std::string(prefix.status().message()));
+    }
+    if (!prefix.ok()) return prefix.status();
+    engine->store = c10::make_intrusive<c10d::PrefixStore>(*prefix, engine->tcp_store);
     // Every rank checks in, then waits until all have.
     int64_t joined = engine->store->add("rwn/joined", 1);
     while (joined < options.world_size) {

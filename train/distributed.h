@@ -42,24 +42,29 @@ struct DistributedOptions {
   int64_t bucket_bytes = 25 << 20;
   // This rank's device ("cpu" or "cuda:N"); a GPU adds NCCL.
   std::string device = "cpu";
+  // What every rank proves it holds before it may join (core/secret.h,
+  // train/rendezvous.h); needed when world_size > 1.
+  std::string secret;
 };
 
 // The c10d backend for tensors on `device`: "nccl" for a GPU, "gloo" for the
 // CPU.
 std::string BackendFor(const std::string& device);
 
-// Fills options from RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT where
-// set; InvalidArgument names a variable that is not a number or out of range.
+// Fills options from RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT and the
+// secret (RWN_DIST_SECRET or RWN_DIST_SECRET_FILE) where set; InvalidArgument
+// names a variable that is not a number or out of range, or a bad secret.
 absl::Status ReadDistributedEnvironment(DistributedOptions* options);
 
-// Checks rank, world size, port and timeout; InvalidArgument names the value
-// and what is allowed.
+// Checks rank, world size, port, timeout and that several ranks have a
+// secret; InvalidArgument names the value and what is allowed.
 absl::Status ValidateDistributedOptions(const DistributedOptions& options);
 
 class Communicator {
  public:
-  // Meets the other ranks; DeadlineExceeded when they do not all arrive
-  // within the timeout.
+  // Meets the other ranks, each proving the secret (train/rendezvous.h);
+  // DeadlineExceeded when they do not all arrive within the timeout,
+  // PermissionDenied when this rank is refused or rank 0 holds no secret.
   static absl::StatusOr<std::unique_ptr<Communicator>> Connect(const DistributedOptions& options);
   ~Communicator();
 
