@@ -7,11 +7,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/crash_point.h"
 
 namespace rwn {
 namespace {
@@ -34,6 +36,19 @@ absl::Status WriteAll(int fd, absl::string_view content, const std::string& path
   return absl::OkStatus();
 }
 
+// fsyncs the folder that holds `path`, so that a rename into it survives a
+// power cut, not just a crash.
+absl::Status SyncFolderOf(const std::string& path) {
+  std::string folder = std::filesystem::path(path).parent_path().string();
+  if (folder.empty()) folder = ".";
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open the folder of", path);
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return ErrnoError("fsync the folder of", path);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -50,26 +65,50 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
 
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::vector<absl::string_view>& parts) {
+  const std::string name = std::filesystem::path(path).filename().string();
   const std::string temp = absl::StrCat(path, ".tmp-", ::getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("create", temp);
+  CrashPoint(absl::StrCat("created:", name));
   absl::Status status;
   for (absl::string_view part : parts) {
     if (status.ok()) status = WriteAll(fd, part, temp);
   }
+  CrashPoint(absl::StrCat("written:", name));
   if (status.ok() && ::fsync(fd) != 0) status = ErrnoError("fsync", temp);
   ::close(fd);
+  CrashPoint(absl::StrCat("synced:", name));
   if (status.ok() && std::rename(temp.c_str(), path.c_str()) != 0) {
     status = ErrnoError("rename into place", path);
   }
-  if (!status.ok()) ::unlink(temp.c_str());
-  return status;
+  if (!status.ok()) {
+    ::unlink(temp.c_str());
+    return status;
+  }
+  CrashPoint(absl::StrCat("renamed:", name));
+  return SyncFolderOf(path);
+}
+
+int RemoveTemporaryFiles(const std::string& folder) {
+  std::error_code error;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    if (entry.path().filename().string().find(".tmp-") != std::string::npos &&
+        std::filesystem::remove(entry.path(), error)) {
+      ++removed;
+    }
+  }
+  return removed;
 }
 
 absl::Status AppendLine(const std::string& path, absl::string_view line) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("open for append", path);
-  absl::Status status = WriteAll(fd, absl::StrCat(line, "\n"), path);
+  const std::string text = absl::StrCat(line, "\n");
+  const size_t half = text.size() / 2;
+  absl::Status status = WriteAll(fd, absl::string_view(text).substr(0, half), path);
+  CrashPoint(absl::StrCat("appending:", std::filesystem::path(path).filename().string()));
+  if (status.ok()) status = WriteAll(fd, absl::string_view(text).substr(half), path);
   if (status.ok() && ::fsync(fd) != 0) status = ErrnoError("fsync", path);
   ::close(fd);
   return status;

@@ -16,13 +16,20 @@ namespace rwn {
 // The whole file; NotFound naming `path` when it cannot be opened.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
-// Replaces `path` with `content` atomically (temporary file, fsync, rename).
+// Replaces `path` with `content` atomically (temporary file <path>.tmp-<pid>,
+// fsync, rename, fsync of the folder). A process killed midway leaves at
+// most its temporary file, which RemoveTemporaryFiles clears.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view content);
 // The same for content in parts, written one after another (large files).
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::vector<absl::string_view>& parts);
 
-// Appends `line` and a newline to `path`, creating it, and fsyncs.
+// Removes the temporary files (*.tmp-<pid>) that killed writers left in
+// `folder`; call it only while holding the folder's lock. Returns how many.
+int RemoveTemporaryFiles(const std::string& folder);
+
+// Appends `line` and a newline to `path`, creating it, and fsyncs. A process
+// killed midway may leave half a line: only for files rewritten on resume.
 absl::Status AppendLine(const std::string& path, absl::string_view line);
 
 // 64-bit FNV-1a of `data`, as 16 lowercase hex digits.

@@ -135,6 +135,7 @@ std::string Header(const Session& s) {
 absl::StatusOr<FileLock> OpenFolder(const Session& s, const std::string& header) {
   if (s.options.restart) RETURN_IF_ERROR(s.folder.Remove());
   ASSIGN_OR_RETURN(FileLock lock, s.folder.CreateAndLock());
+  RemoveTemporaryFiles(s.folder.dir());  // left by a process killed mid-write
   // The metrics file is rewritten from the checkpoint's history: epochs
   // after the checkpoint are trained again.
   std::string metrics_lines;

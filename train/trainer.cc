@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "core/crash_point.h"
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "datasets/loader.h"
@@ -60,6 +61,7 @@ EvalResult Evaluate(Network& network, const Dataset& dataset, const Split& split
             .item<double>();
     top1 += CorrectTopK(logits, labels, 1);
     top5 += CorrectTopK(logits, labels, 5);
+    CrashPoint("evaluate");
   }
   const double n = static_cast<double>(loader.size());
   return EvalResult{loss / n, top1 / n, top5 / n};
@@ -147,6 +149,7 @@ absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches, Op
     const double step_loss = loss.item<double>();
     RETURN_IF_ERROR(CheckStep(step_loss, config, epoch, ++index, lr));
     optimizer.Step(lr);
+    CrashPoint("step");
     const int64_t count = batch.labels.size(0);
     totals.loss_sum += step_loss * count;
     totals.correct += CorrectTopK(logits.detach(), batch.labels, 1);
