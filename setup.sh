@@ -21,6 +21,8 @@ PACKAGES=(
   slurm-wlm munge
   # .ci/run's C++ format check (.clang-format); its output differs by version
   clang-format-14
+  # fuzz/run.sh and .ci/run's fuzz leg: clang with libFuzzer and the sanitizers
+  clang-14 libclang-rt-14-dev
   # pip downloads the pinned libtorch 2.x wheels (tools/libtorch/fetch.sh)
   python3-pip
 )

@@ -14,6 +14,11 @@ struct HandleCloser {
 };
 using Handle = std::unique_ptr<void, HandleCloser>;
 
+// A Huffman-coded JPEG spends at least one bit on each 8x8 block's DC value,
+// so it holds at most 512 pixels per byte; far more means a corrupt file
+// (or an arithmetic-coded one of a flat colour, which nobody makes).
+constexpr int64_t kMaxPixelsPerByte = 4096;
+
 }  // namespace
 
 absl::StatusOr<RgbImage> DecodeJpeg(absl::string_view jpeg) {
@@ -25,6 +30,15 @@ absl::StatusOr<RgbImage> DecodeJpeg(absl::string_view jpeg) {
                           &colorspace) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("not a JPEG (", tjGetErrorStr2(handle.get()), ")"));
+  }
+  // The header alone names the size: refuse one the data cannot hold before
+  // allocating it (a 25-byte file declared 64520x65323 pixels, 12.6 GB).
+  const int64_t pixels = int64_t{width} * height;
+  if (pixels > kMaxJpegPixels || pixels > kMaxPixelsPerByte * static_cast<int64_t>(jpeg.size())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a JPEG of ", jpeg.size(), " bytes that declares ", width, "x", height,
+        " pixels; allowed: at most ", kMaxPixelsPerByte, " pixels per byte of the file and ",
+        kMaxJpegPixels, " pixels in all (truncated or corrupt?)"));
   }
   RgbImage image;
   image.width = width;

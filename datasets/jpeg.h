@@ -17,8 +17,13 @@ struct RgbImage {
   std::vector<uint8_t> pixels;  // height x width x 3, row-major (HWC)
 };
 
+// The most pixels DecodeJpeg decodes (16384 x 16384, 805 MB as RGB).
+inline constexpr int64_t kMaxJpegPixels = int64_t{1} << 28;
+
 // Decodes `jpeg` to RGB (grayscale JPEGs become three equal channels). The
-// error says what libjpeg-turbo found.
+// error says what libjpeg-turbo found, or that the header declares more
+// pixels than kMaxJpegPixels or than the file's size can hold (checked
+// before anything is allocated).
 absl::StatusOr<RgbImage> DecodeJpeg(absl::string_view jpeg);
 
 // Encodes `image` at `quality` (1-100), 4:4:4 chroma, for writing test data.

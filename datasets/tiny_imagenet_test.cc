@@ -150,5 +150,26 @@ TEST_F(TinyImageNetTest, BadFilesAreNamed) {
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("wnids.txt: missing"));
 }
 
+// Found by fuzz/jpeg_fuzzer: 25 bytes whose header declares 64520x65323
+// pixels made DecodeJpeg allocate 12.6 GB before decoding. It is refused
+// first, by size, as is any JPEG declaring more pixels than it can hold.
+TEST(JpegTest, AHeaderDeclaringMorePixelsThanTheFileHoldsIsRefused) {
+  const std::string tiny_but_huge(
+      "\xff\xd8\xff\xc0\x00\x0b\x08\xff\x2b\xfc\x08\x01\x01\x11\x00\xff"
+      "\xda\x00\x08\x01\x01\x56\x00\x74\xfd",
+      25);
+  absl::StatusOr<RgbImage> image = DecodeJpeg(tiny_but_huge);
+  EXPECT_EQ(image.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(image.status().message()),
+              ::testing::HasSubstr("a JPEG of 25 bytes that declares 64520x65323 pixels"));
+  // A real JPEG of the same size class still decodes.
+  RgbImage flat{64, 64, std::vector<uint8_t>(64 * 64 * 3, 200)};
+  absl::StatusOr<std::string> jpeg = EncodeJpeg(flat, 90);
+  ASSERT_TRUE(jpeg.ok());
+  absl::StatusOr<RgbImage> decoded = DecodeJpeg(*jpeg);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->width, 64);
+}
+
 }  // namespace
 }  // namespace rwn

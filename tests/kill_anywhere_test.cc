@@ -186,8 +186,9 @@ void ExpectSameRuns(const fs::path& a, const fs::path& b) {
 TEST_F(KillAnywhereTest, TrainKilledAtEveryStageResumesToTheSameBits) {
   const std::string spec = WriteSpec("run", absl::StrCat(kBase, kSelector, " name: \"run\""));
   auto train = [&](const std::string& out) {
-    return std::vector<std::string>{RwnBinary(),  "train",     "--spec=" + spec,
-                                    "--out=" + (root_ / out).string(), "--quiet", "--threads=1"};
+    return std::vector<std::string>{RwnBinary(),      "train",
+                                    "--spec=" + spec, "--out=" + (root_ / out).string(),
+                                    "--quiet",        "--threads=1"};
   };
   const auto started = Clock::now();
   ASSERT_EQ(Run(train("straight"), "straight").code, 0) << Log("straight");
@@ -195,19 +196,19 @@ TEST_F(KillAnywhereTest, TrainKilledAtEveryStageResumesToTheSameBits) {
 
   // Each moment kills the process that resumes from the previous one's folder.
   const std::vector<std::string> moments = {
-      "step:7",                      // mid-epoch 1, nothing saved yet
-      "evaluate:2",                  // during epoch 1's evaluation
-      "appending:metrics.jsonl:1",   // half of epoch 1's metrics line
-      "created:checkpoint.rwn:1",    // an empty temporary checkpoint
-      "written:checkpoint.rwn:1",    // written, not yet fsync'ed
-      "synced:checkpoint.rwn:1",     // fsync'ed, not yet renamed
-      "renamed:checkpoint.rwn:1",    // renamed, the folder not yet fsync'ed
-      "written:metrics.jsonl:1",     // the resumed run rewriting its metrics
-      "appending:log.txt:2",         // half of epoch 2's log line
-      "step:20",                     // mid-epoch 3
-      "synced:checkpoint.rwn:1",     // the last checkpoint, before its rename
-      "written:summary.json:1",      // the summary, before its fsync
-      "synced:summary.json:1",       // the summary, before its rename
+      "step:7",                     // mid-epoch 1, nothing saved yet
+      "evaluate:2",                 // during epoch 1's evaluation
+      "appending:metrics.jsonl:1",  // half of epoch 1's metrics line
+      "created:checkpoint.rwn:1",   // an empty temporary checkpoint
+      "written:checkpoint.rwn:1",   // written, not yet fsync'ed
+      "synced:checkpoint.rwn:1",    // fsync'ed, not yet renamed
+      "renamed:checkpoint.rwn:1",   // renamed, the folder not yet fsync'ed
+      "written:metrics.jsonl:1",    // the resumed run rewriting its metrics
+      "appending:log.txt:2",        // half of epoch 2's log line
+      "step:20",                    // mid-epoch 3
+      "synced:checkpoint.rwn:1",    // the last checkpoint, before its rename
+      "written:summary.json:1",     // the summary, before its fsync
+      "synced:summary.json:1",      // the summary, before its rename
   };
   for (const std::string& moment : moments) {
     SCOPED_TRACE(moment);
@@ -239,9 +240,8 @@ TEST_F(KillAnywhereTest, TrainKilledAtEveryStageResumesToTheSameBits) {
 }
 
 TEST_F(KillAnywhereTest, SweepWorkersKilledResumeToTheSameBits) {
-  const std::string sweep = WriteSpec(
-      "sweep", absl::StrCat("base { ", kBase, R"pb( name: "sweep" }
-        axis {
+  const std::string sweep = WriteSpec("sweep", absl::StrCat("base { ", kBase, R"pb(                                                                                    name: "sweep" }
+                                                                                                                                                                       axis {
           name: "fraction"
           value { label: "0.25" patch { learn { selector { filter_fraction { fraction: 0.25 } } } } }
           value { label: "0.5" patch { learn { selector { filter_fraction { fraction: 0.5 } } } } }
@@ -273,9 +273,15 @@ TEST_F(KillAnywhereTest, SweepWorkersKilledResumeToTheSameBits) {
 TEST_F(KillAnywhereTest, ALaunchedRankKilledResumesToTheSameBits) {
   const std::string spec = WriteSpec("ranks", absl::StrCat(kBase, kSelector, " name: \"ranks\""));
   auto launch = [&](const std::string& out) {
-    return std::vector<std::string>{
-        RwnBinary(), "launch", "--nproc=2",  "--", "train", "--spec=" + spec,
-        "--out=" + (root_ / out).string(), "--quiet", "--dist_timeout=30"};
+    return std::vector<std::string>{RwnBinary(),
+                                    "launch",
+                                    "--nproc=2",
+                                    "--",
+                                    "train",
+                                    "--spec=" + spec,
+                                    "--out=" + (root_ / out).string(),
+                                    "--quiet",
+                                    "--dist_timeout=30"};
   };
   const auto started = Clock::now();
   ASSERT_EQ(Run(launch("straight"), "straight").code, 0) << Log("straight");
