@@ -49,6 +49,15 @@ constexpr char kBase[] = R"pb(
   eval_batch_size: 32
 )pb";
 
+// The sweep's axis: two fractions of filters learned.
+constexpr char kAxis[] = R"(
+  axis {
+    name: "fraction"
+    value { label: "0.25" patch { learn { selector { filter_fraction { fraction: 0.25 } } } } }
+    value { label: "0.5" patch { learn { selector { filter_fraction { fraction: 0.5 } } } } }
+  }
+)";
+
 constexpr char kSelector[] = "learn { selector { filter_fraction { fraction: 0.5 } } }";
 
 struct Ended {
@@ -240,12 +249,8 @@ TEST_F(KillAnywhereTest, TrainKilledAtEveryStageResumesToTheSameBits) {
 }
 
 TEST_F(KillAnywhereTest, SweepWorkersKilledResumeToTheSameBits) {
-  const std::string sweep = WriteSpec("sweep", absl::StrCat("base { ", kBase, R"pb(                                                                                    name: "sweep" }
-                                                                                                                                                                       axis {
-          name: "fraction"
-          value { label: "0.25" patch { learn { selector { filter_fraction { fraction: 0.25 } } } } }
-          value { label: "0.5" patch { learn { selector { filter_fraction { fraction: 0.5 } } } } }
-        })pb"));
+  const std::string sweep =
+      WriteSpec("sweep", absl::StrCat("base { ", kBase, " name: \"sweep\" }", kAxis));
   auto run = [&](const std::string& out) {
     return std::vector<std::string>{RwnBinary(), "sweep", "--spec=" + sweep,
                                     "--out=" + (root_ / out).string(), "--threads=2"};
