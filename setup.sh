@@ -24,7 +24,13 @@ PACKAGES=(
   # fuzz/run.sh and .ci/run's fuzz leg: clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev
   # pip downloads the pinned libtorch 2.x wheels (tools/libtorch/fetch.sh)
+  # and the pinned TensorBoard and safetensors wheels (tools/python/fetch.sh)
   python3-pip
+  # Python beside those wheels: the tests read rwn's TensorBoard files with
+  # TensorBoard's reader and load its exported models in PyTorch;
+  # `bazel run //tools/python:tensorboard` serves the curves
+  python3-torch python3-numpy python3-protobuf python3-six python3-packaging
+  python3-absl python3-grpcio python3-werkzeug python3-markdown python3-setuptools
 )
 
 step() { printf 'setup: %s\n' "$*"; }

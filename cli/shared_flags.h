@@ -10,6 +10,7 @@ DECLARE_string(runs);
 DECLARE_int32(threads);
 DECLARE_bool(quiet);
 DECLARE_int32(checkpoint_every);
+DECLARE_int32(log_every_n_steps);
 DECLARE_int32(master_port);
 DECLARE_string(device);
 DECLARE_bool(deterministic);

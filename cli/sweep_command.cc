@@ -9,6 +9,7 @@
 #include "cli/outcome.h"
 #include "cli/shared_flags.h"
 #include "core/exit_code.h"
+#include "core/source_commit.h"
 #include "core/text_proto.h"
 #include "experiments/sweep.h"
 #include "run/run.h"
@@ -45,6 +46,8 @@ int RunPoint(const std::vector<SweepPoint>& points) {
   options.threads = InitRuntime(FLAGS_threads);
   options.quiet = FLAGS_quiet;
   options.checkpoint_every = FLAGS_checkpoint_every;
+  options.log_every_n_steps = FLAGS_log_every_n_steps;
+  options.commit = SourceCommit();
   absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
   if (!device.ok()) return Fail(device.status());
   options.device = *device;
@@ -118,8 +121,12 @@ int RunHere(const std::vector<SweepPoint>& points) {
   // Workers share this process's device (one GPU: all of them on it).
   absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
   if (!device.ok()) return Fail(device.status());
-  options.worker_command = {Self(), "sweep", "--device=" + *device,
-                            absl::StrCat("--deterministic=", FLAGS_deterministic)};
+  options.worker_command = {Self(),
+                            "sweep",
+                            "--device=" + *device,
+                            absl::StrCat("--deterministic=", FLAGS_deterministic),
+                            absl::StrCat("--checkpoint_every=", FLAGS_checkpoint_every),
+                            absl::StrCat("--log_every_n_steps=", FLAGS_log_every_n_steps)};
   options.quiet = FLAGS_quiet;
   std::fprintf(stderr, "%s: %zu points, %d workers with %d threads each\n", FLAGS_spec.c_str(),
                points.size(), options.workers, std::max(1, options.cores / options.workers));
@@ -161,21 +168,21 @@ int Sweep(const std::vector<std::string>&) {
 
 }  // namespace
 
-const Command kSweep{
-    "sweep",
-    "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
-    "            [--device=cpu] [--deterministic]\n"
-    "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
-    "      processes that share the cores; finished and diverged points are\n"
-    "      skipped, unfinished ones resume, a failing or diverging point does\n"
-    "      not stop the others (exit 1 if one failed, else 3 if one diverged).\n"
-    "      --point=K runs point K alone in this process. --backend=slurm\n"
-    "      submits the unfinished points as a Slurm job array instead\n"
-    "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
-    "      --cpus_per_task); --status lists finished, diverged, running,\n"
-    "      pending and failed points.\n",
-    __FILE__,
-    {"spec", "out", "threads", "quiet", "checkpoint_every", "device", "deterministic"},
-    Sweep};
+const Command kSweep{"sweep",
+                     "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
+                     "            [--device=cpu] [--deterministic]\n"
+                     "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
+                     "      processes that share the cores; finished and diverged points are\n"
+                     "      skipped, unfinished ones resume, a failing or diverging point does\n"
+                     "      not stop the others (exit 1 if one failed, else 3 if one diverged).\n"
+                     "      --point=K runs point K alone in this process. --backend=slurm\n"
+                     "      submits the unfinished points as a Slurm job array instead\n"
+                     "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
+                     "      --cpus_per_task); --status lists finished, diverged, running,\n"
+                     "      pending and failed points.\n",
+                     __FILE__,
+                     {"spec", "out", "threads", "quiet", "checkpoint_every", "log_every_n_steps",
+                      "device", "deterministic"},
+                     Sweep};
 
 }  // namespace rwn::cli

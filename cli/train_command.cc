@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/outcome.h"
 #include "cli/shared_flags.h"
+#include "core/source_commit.h"
 #include "run/run.h"
 #include "torch_support/runtime.h"
 #include "train/device.h"
@@ -42,6 +43,8 @@ int Train(const std::vector<std::string>&) {
   options.threads = InitRuntime(FLAGS_threads);
   options.quiet = FLAGS_quiet;
   options.checkpoint_every = FLAGS_checkpoint_every;
+  options.log_every_n_steps = FLAGS_log_every_n_steps;
+  options.commit = SourceCommit();
   options.restart = FLAGS_restart;
   absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
   if (!device.ok()) return Fail(device.status());
@@ -62,22 +65,23 @@ int Train(const std::vector<std::string>&) {
 
 }  // namespace
 
-const Command kTrain{
-    "train",
-    "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
-    "            [--checkpoint_every=1] [--restart] [--device=cpu] [--deterministic]\n"
-    "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
-    "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt). Rerunning\n"
-    "      resumes an unfinished run from its checkpoint and does not rerun a\n"
-    "      finished one; --restart starts afresh. A non-finite loss (or one\n"
-    "      above the spec's max_loss) stops the run, marks it diverged and\n"
-    "      exits 3. With WORLD_SIZE > 1 (or --world_size, --rank,\n"
-    "      --master_addr, --master_port) it is one rank of data-parallel\n"
-    "      training over torch's c10d (Gloo; NCCL between GPUs); every rank\n"
-    "      needs the run's secret in RWN_DIST_SECRET or RWN_DIST_SECRET_FILE.\n",
-    __FILE__,
-    {"spec", "out", "threads", "quiet", "checkpoint_every", "master_port", "device",
-     "deterministic"},
-    Train};
+const Command kTrain{"train",
+                     "  rwn train --spec=F.pbtxt [--out=runs] [--threads=N] [--quiet]\n"
+                     "            [--checkpoint_every=1] [--log_every_n_steps=10] [--restart]\n"
+                     "            [--device=cpu] [--deterministic]\n"
+                     "      trains the spec into <out>/<name>/<fingerprint>/ (spec.pbtxt,\n"
+                     "      metrics.jsonl, checkpoint.rwn, summary.json, log.txt, and the\n"
+                     "      TensorBoard curves events.out.tfevents.rwn). Rerunning\n"
+                     "      resumes an unfinished run from its checkpoint and does not rerun a\n"
+                     "      finished one; --restart starts afresh. A non-finite loss (or one\n"
+                     "      above the spec's max_loss) stops the run, marks it diverged and\n"
+                     "      exits 3. With WORLD_SIZE > 1 (or --world_size, --rank,\n"
+                     "      --master_addr, --master_port) it is one rank of data-parallel\n"
+                     "      training over torch's c10d (Gloo; NCCL between GPUs); every rank\n"
+                     "      needs the run's secret in RWN_DIST_SECRET or RWN_DIST_SECRET_FILE.\n",
+                     __FILE__,
+                     {"spec", "out", "threads", "quiet", "checkpoint_every", "log_every_n_steps",
+                      "master_port", "device", "deterministic"},
+                     Train};
 
 }  // namespace rwn::cli

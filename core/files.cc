@@ -101,17 +101,20 @@ int RemoveTemporaryFiles(const std::string& folder) {
   return removed;
 }
 
-absl::Status AppendLine(const std::string& path, absl::string_view line) {
+absl::Status AppendToFile(const std::string& path, absl::string_view data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("open for append", path);
-  const std::string text = absl::StrCat(line, "\n");
-  const size_t half = text.size() / 2;
-  absl::Status status = WriteAll(fd, absl::string_view(text).substr(0, half), path);
+  const size_t half = data.size() / 2;
+  absl::Status status = WriteAll(fd, data.substr(0, half), path);
   CrashPoint(absl::StrCat("appending:", std::filesystem::path(path).filename().string()));
-  if (status.ok()) status = WriteAll(fd, absl::string_view(text).substr(half), path);
+  if (status.ok()) status = WriteAll(fd, data.substr(half), path);
   if (status.ok() && ::fsync(fd) != 0) status = ErrnoError("fsync", path);
   ::close(fd);
   return status;
+}
+
+absl::Status AppendLine(const std::string& path, absl::string_view line) {
+  return AppendToFile(path, absl::StrCat(line, "\n"));
 }
 
 std::string Fingerprint(absl::string_view data) {

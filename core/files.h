@@ -28,8 +28,10 @@ absl::Status WriteFileAtomically(const std::string& path,
 // `folder`; call it only while holding the folder's lock. Returns how many.
 int RemoveTemporaryFiles(const std::string& folder);
 
-// Appends `line` and a newline to `path`, creating it, and fsyncs. A process
-// killed midway may leave half a line: only for files rewritten on resume.
+// Appends `data` to `path`, creating it, and fsyncs. A process killed midway
+// may leave half of it: only for files rewritten on resume.
+absl::Status AppendToFile(const std::string& path, absl::string_view data);
+// AppendToFile of `line` and a newline.
 absl::Status AppendLine(const std::string& path, absl::string_view line);
 
 // 64-bit FNV-1a of `data`, as 16 lowercase hex digits.

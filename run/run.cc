@@ -24,6 +24,10 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
     return absl::InvalidArgumentError(absl::StrCat("checkpoint_every = ", options.checkpoint_every,
                                                    "; allowed: >= 0 (0 = only the last)"));
   }
+  if (options.log_every_n_steps < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "log_every_n_steps = ", options.log_every_n_steps, "; allowed: >= 0 (0 = per epoch only)"));
+  }
   if (spec.has_ensemble()) return RunEnsemble(spec, options);
   return TrainRun(spec, options);
 }

@@ -15,8 +15,10 @@ struct RunOptions {
   int threads = 1;           // libtorch threads in effect (recorded in the summary)
   bool quiet = false;        // no progress display
   int checkpoint_every = 1;  // epochs between checkpoints; 0 = only the last
-  bool restart = false;      // discard an unfinished (or finished) run and start afresh
-  std::string dir;           // the run folder; empty = RunFolder::Of(spec, out)
+  // TensorBoard: the training loss of every N-th step; 0 = per epoch only.
+  int log_every_n_steps = 10;
+  bool restart = false;  // discard an unfinished (or finished) run and start afresh
+  std::string dir;       // the run folder; empty = RunFolder::Of(spec, out)
   // Data-parallel training across ranks (train/distributed.h), or null.
   // Every rank runs the same spec; rank 0 alone writes the run folder, and
   // every rank resumes from its checkpoint.
@@ -25,6 +27,8 @@ struct RunOptions {
   std::string device = "cpu";
   // Repeatable on a GPU (the spec's `deterministic`, also when that is off).
   bool deterministic = false;
+  // The rwn source (core/source_commit.h) recorded in the summary; "" = unknown.
+  std::string commit;
 };
 
 struct RunOutcome {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "core/files.h"
 #include "core/status_macros.h"
 #include "core/text_proto.h"
@@ -18,6 +19,7 @@
 #include "run/build.h"
 #include "run/load.h"
 #include "run/run_folder.h"
+#include "tensorboard/event_file.h"
 #include "train/checkpoint.h"
 #include "train/distributed.h"
 #include "train/divergence.h"
@@ -38,7 +40,8 @@ struct Session {
   BuiltRun run;
   std::vector<EpochMetrics> history;
   int resumed_after = 0;
-  bool writer = true;  // rank 0 (or the only rank) writes the folder
+  bool writer = true;                            // rank 0 (or the only rank) writes the folder
+  std::optional<tensorboard::EventFile> events;  // the writer's TensorBoard curves
 };
 
 // The summary fields that follow from the epochs' metrics.
@@ -149,12 +152,43 @@ absl::StatusOr<FileLock> OpenFolder(const Session& s, const std::string& header)
   return lock;
 }
 
+// The run's TensorBoard event file, holding the steps the checkpoint
+// covers; a new file first gets the run's description and spec as text.
+absl::Status OpenEvents(Session& s, const std::string& header) {
+  const int64_t resume_step = s.history.empty() ? 0 : s.history.back().step();
+  ASSIGN_OR_RETURN(s.events, tensorboard::EventFile::Open(
+                                 s.folder.dir() + "/" + tensorboard::kEventFileName, resume_step));
+  if (!s.events->started_afresh()) return absl::OkStatus();
+  RETURN_IF_ERROR(s.events->AddText(0, "run", header));
+  std::string spec = "    " + absl::StrReplaceAll(s.spec_text, {{"\n", "\n    "}});
+  return s.events->AddText(0, "spec", spec);
+}
+
+// An epoch's curves, at the step it ended on.
+absl::Status EpochEvents(Session& s, const EpochMetrics& metrics) {
+  std::vector<tensorboard::Scalar> scalars = {{"loss/train", metrics.train_loss()},
+                                              {"loss/test", metrics.test_loss()},
+                                              {"top1/train", metrics.train_top1()},
+                                              {"top1/test", metrics.test_top1()},
+                                              {"top5/test", metrics.test_top5()},
+                                              {"lr", metrics.lr()},
+                                              {"img_per_s/train", metrics.images_per_second()},
+                                              {"epoch", metrics.epoch()}};
+  if (metrics.has_val_loss()) {
+    scalars.insert(scalars.end(), {{"loss/val", metrics.val_loss()},
+                                   {"top1/val", metrics.val_top1()},
+                                   {"top5/val", metrics.val_top5()}});
+  }
+  return s.events->AddScalars(metrics.step(), scalars);
+}
+
 // After each epoch: its metrics and log line, and a checkpoint when due.
 absl::Status AfterEpoch(Session& s, const EpochMetrics& metrics) {
   s.history.push_back(metrics);
   if (!s.writer) return absl::OkStatus();
   RETURN_IF_ERROR(AppendLine(s.folder.metrics(), ToJson(metrics)));
   RETURN_IF_ERROR(AppendLine(s.folder.log(), Progress::EpochLine(metrics, s.spec.epochs())));
+  RETURN_IF_ERROR(EpochEvents(s, metrics));
   const int epoch = metrics.epoch();
   const int every = s.options.checkpoint_every;
   if (epoch != s.spec.epochs() && (every == 0 || epoch % every != 0)) return absl::OkStatus();
@@ -185,11 +219,19 @@ absl::Status TrainSession(Session& s) {
     absl::StatusOr<FileLock> opened = OpenFolder(s, header);
     if (!opened.ok()) return opened.status();
     lock.emplace(std::move(*opened));
+    RETURN_IF_ERROR(OpenEvents(s, header));
   }
-  const TrainConfig config{
+  TrainConfig config{
       s.spec.epochs(),       s.spec.batch_size(),    s.spec.eval_batch_size(),
       VariationSeed(s.spec), s.spec.augment(),       {s.spec.channels_last(), s.spec.bfloat16()},
       s.resumed_after,       s.options.communicator, s.spec.max_loss()};
+  const int every = s.options.log_every_n_steps;
+  if (s.writer && every > 0) {
+    config.on_step = [&s, every](int64_t step, double loss) {
+      return step % every == 0 ? s.events->AddScalars(step, {{"loss/train_step", loss}})
+                               : absl::OkStatus();
+    };
+  }
   Progress progress(s.spec.name());
   return Train(network, data, *s.run.optimizer, s.run.schedule.get(), config,
                s.options.quiet || !s.writer ? nullptr : &progress,
@@ -205,6 +247,7 @@ RunSummary SummaryOf(const Session& s) {
   summary.set_params(static_cast<int32_t>(s.run.count.params));
   summary.set_learned_params(static_cast<int32_t>(s.run.count.learned));
   summary.set_threads(s.options.threads);
+  if (!s.options.commit.empty()) summary.set_commit(s.options.commit);
   return summary;
 }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/testing.h"
 #include "core/text_proto.h"
@@ -26,7 +27,9 @@ namespace {
 std::vector<std::string> SpecFiles() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator("experiments")) {
-    if (entry.path().extension() == ".pbtxt" && entry.path().parent_path().filename() != "paper") {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() == ".pbtxt" && entry.path().parent_path().filename() != "paper" &&
+        !absl::EndsWith(name, "_sweep.pbtxt")) {
       files.push_back(entry.path().string());
     }
   }
@@ -144,6 +147,17 @@ TEST(SpecsTest, EveryPaperSweepPointBuilds) {
     }
   }
   EXPECT_GT(points_checked, 100);
+}
+
+// The example sweeps (experiments/specs/**/*_sweep.pbtxt) expand into
+// points that validate.
+TEST(SpecsTest, EveryExampleSweepExpands) {
+  auto sweep = ParseTextProtoFile<SweepSpec>("experiments/specs/tensorboard/demo_sweep.pbtxt");
+  ASSERT_OK(sweep);
+  auto points = ExpandSweep(*sweep);
+  ASSERT_OK(points);
+  EXPECT_EQ(points->size(), 3u);
+  for (const SweepPoint& point : *points) EXPECT_OK(ValidateSpec(point.spec));
 }
 
 // Every `bazel run //experiments:<name>` sweep exists at both scales.

@@ -124,11 +124,12 @@ absl::Status CheckStep(double loss, const TrainConfig& config, int64_t epoch, in
   return where ? DivergedError(*where) : absl::OkStatus();
 }
 
-// One pass over `batches` (epoch `epoch`, 0-based): a step of `optimizer` at
-// `lr` per batch.
+// One pass over `batches` (epoch `epoch`, 0-based, whose first step is
+// global step `first_step`): a step of `optimizer` at `lr` per batch.
 absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches, Optimizer& optimizer,
                                        std::vector<torch::Tensor>& learned, int64_t epoch,
-                                       double lr, const TrainConfig& config, Progress* progress) {
+                                       int64_t first_step, double lr, const TrainConfig& config,
+                                       Progress* progress) {
   const auto start = std::chrono::steady_clock::now();
   const torch::Device device = DeviceOf(network);
   network.module->train();
@@ -150,6 +151,7 @@ absl::StatusOr<EpochTotals> TrainEpoch(Network& network, Prefetcher& batches, Op
     RETURN_IF_ERROR(CheckStep(step_loss, config, epoch, ++index, lr));
     optimizer.Step(lr);
     CrashPoint("step");
+    if (config.on_step) RETURN_IF_ERROR(config.on_step(first_step + index - 1, step_loss));
     const int64_t count = batch.labels.size(0);
     totals.loss_sum += step_loss * count;
     totals.correct += CorrectTopK(logits.detach(), batch.labels, 1);
@@ -196,10 +198,11 @@ absl::Status CheckRanksAgree(Communicator& ranks, const std::vector<torch::Tenso
 // The epoch's metrics: its training totals, then test (and validation)
 // accuracy measured now.
 EpochMetrics MeasureEpoch(Network& network, const Dataset& dataset, const TrainConfig& config,
-                          int64_t epoch, double lr, const EpochTotals& totals) {
+                          int64_t epoch, int64_t step, double lr, const EpochTotals& totals) {
   const auto eval_start = std::chrono::steady_clock::now();
   EpochMetrics metrics;
   metrics.set_epoch(static_cast<int32_t>(epoch + 1));
+  metrics.set_step(step);
   metrics.set_lr(lr);
   metrics.set_train_loss(totals.loss_sum / totals.seen);
   metrics.set_train_top1(static_cast<double>(totals.correct) / totals.seen);
@@ -243,13 +246,15 @@ absl::Status Train(Network& network, const Dataset& dataset, Optimizer& optimize
       const double lr = optimizer.base_lr() * (schedule ? schedule->Factor(epoch) : 1.0);
       if (progress) progress->StartEpoch(epoch, config.epochs, loader.num_batches());
       batches.Start(epoch);
+      const int64_t first_step = epoch * loader.num_batches() + 1;
       ASSIGN_OR_RETURN(EpochTotals totals, TrainEpoch(network, batches, optimizer, learned, epoch,
-                                                      lr, config, progress));
+                                                      first_step, lr, config, progress));
       if (ranks != nullptr) {
         RETURN_IF_ERROR(SumOverRanks(*ranks, &totals));
         RETURN_IF_ERROR(CheckRanksAgree(*ranks, learned, epoch));
       }
-      const EpochMetrics metrics = MeasureEpoch(network, dataset, config, epoch, lr, totals);
+      const EpochMetrics metrics = MeasureEpoch(network, dataset, config, epoch,
+                                                (epoch + 1) * loader.num_batches(), lr, totals);
       if (progress) progress->EndEpoch(metrics, config.epochs);
       RETURN_IF_ERROR(on_epoch(metrics));
     }

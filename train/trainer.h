@@ -45,6 +45,10 @@ struct TrainConfig {
   // A step whose loss is not finite, or above max_loss when it is > 0, stops
   // training with DivergedError (train/divergence.h) before its update.
   double max_loss = 0;
+  // Called after every optimizer step with the global step (1-based, counted
+  // over all epochs) and the step's loss on this rank; a non-OK status stops
+  // training and is returned. May be empty.
+  std::function<absl::Status(int64_t step, double loss)> on_step;
 };
 
 struct EvalResult {
