@@ -3,6 +3,8 @@
 #include "absl/strings/str_join.h"
 #include "cli/command.h"
 #include "cli/shared_flags.h"
+#include "core/text_proto.h"
+#include "reports/page.h"
 #include "reports/report.h"
 
 namespace rwn::cli {
@@ -19,8 +21,18 @@ int Report(const std::vector<std::string>&) {
     return Fail(absl::NotFoundError(
         absl::StrCat(FLAGS_runs, ": no finished or diverged runs (", unfinished, " unfinished)")));
   }
-  absl::StatusOr<std::vector<std::string>> written = WriteReport(*runs, FLAGS_out);
+  ReportOptions options;
+  if (!FLAGS_spec.empty()) {
+    absl::StatusOr<SweepSpec> sweep = ParseTextProtoFile<SweepSpec>(FLAGS_spec);
+    if (!sweep.ok()) return Fail(sweep.status());
+    options.titles[sweep->base().name()] = sweep->titles();
+  }
+  ReportPage page = MakeReportPage(*runs, options);
+  absl::StatusOr<std::vector<std::string>> written = WriteReport(*runs, FLAGS_out, options, &page);
   if (!written.ok()) return Fail(written.status());
+  absl::StatusOr<std::vector<std::string>> index = page.Write(FLAGS_out);
+  if (!index.ok()) return Fail(index.status());
+  written->insert(written->begin(), index->begin(), index->end());
   int diverged = 0;
   for (const RunRecord& run : *runs) diverged += run.summary.status() == RunSummary::DIVERGED;
   std::printf("%zu finished runs, %d diverged (%d unfinished skipped) -> %s: %s\n",
@@ -32,12 +44,13 @@ int Report(const std::vector<std::string>&) {
 }  // namespace
 
 const Command kReport{"report",
-                      "  rwn report --runs=DIR --out=DIR\n"
-                      "      tables (Markdown, CSV; mean +- std over seeds) and PNG figures of\n"
-                      "      the finished runs under --runs; diverged ones are counted, not\n"
-                      "      plotted.\n",
+                      "  rwn report --runs=DIR --out=DIR [--spec=SWEEP.pbtxt]\n"
+                      "      tables (Markdown, CSV; mean +- std over seeds) and figures (PNG,\n"
+                      "      SVG) of the finished runs under --runs, all on one page:\n"
+                      "      index.md and index.html; diverged runs are counted, not\n"
+                      "      plotted. --spec: the sweep's spec, for its titles.\n",
                       __FILE__,
-                      {"runs", "out"},
+                      {"runs", "out", "spec"},
                       Report};
 
 }  // namespace rwn::cli

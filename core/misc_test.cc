@@ -46,6 +46,15 @@ TEST(TableTest, PadsAndAlignsColumns) {
   EXPECT_EQ(WithCommas(999), "999");
 }
 
+TEST(TableTest, HtmlEscapesCellsAndAlignsRightColumns) {
+  Table table({"point", "top-1 (%)"}, {Table::kLeft, Table::kRight});
+  table.AddRow({"a<b & \"c\"", "84.12"});
+  EXPECT_EQ(table.ToHtml(),
+            "<table>\n<thead><tr><th>point</th><th style=\"text-align:right\">top-1 (%)</th></tr>"
+            "\n</thead>\n<tbody>\n<tr><td>a&lt;b &amp; &quot;c&quot;</td>"
+            "<td style=\"text-align:right\">84.12</td></tr>\n</tbody>\n</table>\n");
+}
+
 TEST(FilesTest, AtomicWriteReplacesAndAppendAppends) {
   const std::string path = TestDir("files") + "/f.txt";
   ASSERT_OK(WriteFileAtomically(path, "one"));

@@ -62,6 +62,43 @@ std::string Table::ToCsv() const {
   return out;
 }
 
+std::string Table::ToHtml() const {
+  auto line = [&](const std::vector<std::string>& cells, const char* tag) {
+    std::string out = "<tr>";
+    for (size_t c = 0; c < cells.size(); ++c) {
+      out += std::string("<") + tag + (align_[c] == kRight ? " style=\"text-align:right\">" : ">") +
+             HtmlEscape(cells[c]) + "</" + tag + ">";
+    }
+    return out + "</tr>\n";
+  };
+  std::string out = "<table>\n<thead>" + line(headers_, "th") + "</thead>\n<tbody>\n";
+  for (const auto& row : rows_) out += line(row, "td");
+  return out + "</tbody>\n</table>\n";
+}
+
+std::string HtmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string WithCommas(long long value) {
   std::string digits = std::to_string(value < 0 ? -value : value);
   std::string out;

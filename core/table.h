@@ -28,11 +28,17 @@ class Table {
   // quoted).
   std::string ToCsv() const;
 
+  // The table as an HTML <table>, cells escaped, right-aligned columns so.
+  std::string ToHtml() const;
+
  private:
   std::vector<std::string> headers_;
   std::vector<Align> align_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+// `text` with &, <, > and " escaped for HTML.
+std::string HtmlEscape(const std::string& text);
 
 // 5849050 -> "5,849,050".
 std::string WithCommas(long long value);

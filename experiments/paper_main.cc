@@ -23,8 +23,10 @@
 #include "absl/strings/str_replace.h"
 #include "core/exit_code.h"
 #include "core/files.h"
+#include "core/source_commit.h"
 #include "core/text_proto.h"
 #include "experiments/sweep.h"
+#include "reports/page.h"
 #include "reports/report.h"
 #include "reports/weights.h"
 #include "run/sweep_runner.h"
@@ -79,18 +81,28 @@ absl::StatusOr<rwn::SweepSpec> LoadSweep(const std::string& sweep_file, const st
   return sweep;
 }
 
-// The report of the sweep's finished runs (and Figure 6 with `weights`).
-absl::Status Report(const std::string& out, const std::string& name, bool weights) {
+// The report of the sweep's finished runs (and Figure 6 with `weights`),
+// on one page: <report>/index.md and index.html.
+absl::Status Report(const std::string& out, const rwn::SweepSpec& sweep, bool weights) {
+  const std::string name = sweep.base().name();
   absl::StatusOr<std::vector<rwn::RunRecord>> runs = rwn::ReadRuns(absl::StrCat(out, "/", name));
   if (!runs.ok() || runs->empty()) return absl::OkStatus();
   const std::string report = absl::StrCat(out, "/reports/", name);
-  absl::StatusOr<std::vector<std::string>> written = rwn::WriteReport(*runs, report);
+  rwn::ReportOptions options;
+  options.titles[name] = sweep.titles();
+  rwn::ReportPage page = rwn::MakeReportPage(*runs, options);
+  absl::StatusOr<std::vector<std::string>> written =
+      rwn::WriteReport(*runs, report, options, &page);
   if (!written.ok()) return written.status();
   std::printf("report: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
-  if (!weights) return absl::OkStatus();
-  written = rwn::WriteWeightsReport(*runs, report);
-  if (!written.ok()) return written.status();
-  std::printf("weights: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
+  if (weights) {
+    written = rwn::WriteWeightsReport(*runs, report, sweep.titles().weights_figure(), &page);
+    if (!written.ok()) return written.status();
+    std::printf("weights: %s (%s)\n", report.c_str(), absl::StrJoin(*written, ", ").c_str());
+  }
+  absl::StatusOr<std::vector<std::string>> index = page.Write(report);
+  if (!index.ok()) return index.status();
+  std::printf("page: %s/index.md, index.html\n", report.c_str());
   return absl::OkStatus();
 }
 
@@ -98,6 +110,7 @@ absl::Status Report(const std::string& out, const std::string& name, bool weight
 
 int main(int argc, char** argv) {
   const int cores = rwn::InitRuntime(/*threads=*/0);
+  rwn::SourceCommit();  // exported to the sweep's workers as $RWN_COMMIT
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   if (FLAGS_experiment.empty()) FLAGS_experiment = fs::path(argv[0]).filename().string();
   if (FLAGS_scale != "paper" && FLAGS_scale != "cpu") {
@@ -128,7 +141,7 @@ int main(int argc, char** argv) {
     ++failed;
     std::printf("failed: %s: %s\n", o.name.c_str(), o.reason.c_str());
   }
-  if (absl::Status reported = Report(out, sweep->base().name(), weights); !reported.ok()) {
+  if (absl::Status reported = Report(out, *sweep, weights); !reported.ok()) {
     return Fail(reported);
   }
   std::printf("%zu of %zu points finished, %d failed\n", points->size() - failed, points->size(),

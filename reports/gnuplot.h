@@ -1,6 +1,7 @@
-// Drawing PNG figures with gnuplot (Debian gnuplot-nox, installed by
-// setup.sh): the report's and the weight analysis's figures are gnuplot
-// scripts written next to their data, so a reader can restyle them.
+// Drawing figures with gnuplot (Debian gnuplot-nox, installed by setup.sh):
+// the report's and the weight analysis's figures are gnuplot scripts written
+// next to their data, so a reader can restyle them. Each figure is drawn as
+// PNG (for Markdown pages) and SVG (for papers).
 #ifndef RWN_REPORTS_GNUPLOT_H_
 #define RWN_REPORTS_GNUPLOT_H_
 
@@ -10,11 +11,16 @@
 
 namespace rwn {
 
-// `text` as a double-quoted gnuplot string.
+// `text` as a double-quoted gnuplot string (a newline in it breaks the line).
 std::string GnuplotQuote(const std::string& text);
 
-// The opening lines of a script that draws `png` (1 or more plots).
-std::string GnuplotHeader(const std::string& png, int width = 900, int height = 600);
+// The colour of series `index` (0-based): the Okabe-Ito palette, which
+// colour-blind readers tell apart, as "#rrggbb"; it repeats after 7.
+std::string SeriesColor(int index);
+
+// A script that draws `body` (settings and plot commands) twice, into
+// `base`.png and `base`.svg, `width` x `height` pixels.
+std::string GnuplotFigure(const std::string& base, int width, int height, const std::string& body);
 
 // Writes `script` to `script_path` and runs gnuplot on it; the error names
 // the script and repeats gnuplot's output.

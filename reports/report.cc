@@ -17,7 +17,8 @@
 #include "core/status_macros.h"
 #include "core/table.h"
 #include "core/text_proto.h"
-#include "reports/gnuplot.h"
+#include "reports/figures.h"
+#include "reports/page.h"
 #include "run/run_folder.h"
 #include "selectors/selector.h"
 
@@ -28,125 +29,6 @@ namespace fs = std::filesystem;
 
 // The file name stem of a sweep's table and figures.
 std::string FileStem(const std::string& sweep) { return absl::StrReplaceAll(sweep, {{"/", "_"}}); }
-
-// y = a + b x by least squares.
-std::pair<double, double> Fit(const std::vector<std::pair<double, double>>& xy) {
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  const double n = xy.size();
-  for (auto [x, y] : xy) sx += x, sy += y, sxx += x * x, sxy += x * y;
-  const double d = n * sxx - sx * sx;
-  if (n < 2 || d == 0) return {n > 0 ? sy / n : 0, 0};
-  const double b = (n * sxy - sx * sy) / d;
-  return {(sy - b * sx) / n, b};
-}
-
-// Draws <sweep>_<kind>.png from <sweep>_<kind>.dat (`data`) with gnuplot
-// (<sweep>_<kind>.gp): the title "<sweep>: <title>", then `settings`
-// (gnuplot lines: axes, key, scales), then one plot of `plots`.
-absl::Status DrawFigure(const std::string& out, const std::string& sweep, const std::string& kind,
-                        const std::string& title, const std::string& settings,
-                        const std::string& data, const std::vector<std::string>& plots,
-                        std::vector<std::string>* written) {
-  const std::string name = absl::StrCat(FileStem(sweep), "_", kind);
-  const std::string base = (fs::path(out) / name).string();
-  RETURN_IF_ERROR(WriteFileAtomically(base + ".dat", data));
-  const std::string script = absl::StrCat(GnuplotHeader(base + ".png"), "set title ",
-                                          GnuplotQuote(absl::StrCat(sweep, ": ", title)), "\n",
-                                          settings, "data = ", GnuplotQuote(base + ".dat"),
-                                          "\nplot ", absl::StrJoin(plots, ", \\\n  "), "\n");
-  RETURN_IF_ERROR(RunGnuplot(base + ".gp", script));
-  written->push_back(name + ".png");
-  return absl::OkStatus();
-}
-
-// Test accuracy against the learned fraction of parameters.
-absl::Status FractionFigure(const std::string& sweep, const std::vector<const Point*>& points,
-                            const std::string& out, std::vector<std::string>* written) {
-  std::map<std::string, std::vector<const Point*>> lines;  // "<model>, fixed <kind>"
-  std::map<std::string, double> reference;                 // model -> all-learned accuracy
-  for (const Point* p : points) {
-    if (p->all_learned) {
-      reference[p->model] = 100 * p->final_top1.mean;
-    } else {
-      lines[absl::StrCat(p->model, ", fixed ", p->fixed)].push_back(p);
-    }
-  }
-  if (lines.empty()) return absl::OkStatus();
-  std::vector<std::string> plots;
-  int index = 0;
-  std::string data;
-  for (auto& [label, line] : lines) {
-    std::sort(line.begin(), line.end(),
-              [](const Point* a, const Point* b) { return a->fraction < b->fraction; });
-    for (const Point* p : line) {
-      absl::StrAppend(&data, p->fraction, " ", 100 * p->final_top1.mean, " ",
-                      100 * p->final_top1.std, "\n");
-    }
-    absl::StrAppend(&data, "\n\n");
-    plots.push_back(
-        absl::StrCat("data index ", index++, " with yerrorlines title ", GnuplotQuote(label)));
-  }
-  for (const auto& [model, accuracy] : reference) {
-    plots.push_back(absl::StrCat(accuracy, " with lines dashtype 2 title ",
-                                 GnuplotQuote(absl::StrCat(model, ", all learned"))));
-  }
-  return DrawFigure(out, sweep, "fraction", "test accuracy against the fraction of weights learned",
-                    "set xlabel 'fraction of parameters learned (log scale)'\n"
-                    "set ylabel 'test top-1 accuracy (%)'\nset logscale x\n"
-                    "set key bottom right\nset grid\n",
-                    data, plots, written);
-}
-
-// Test accuracy against log10 of the learned parameters, with fitted lines.
-absl::Status ParamsFigure(const std::string& sweep, const std::vector<const Point*>& points,
-                          const std::string& out, std::vector<std::string>* written) {
-  // One series (and fit) per model, and per fixed-weight kind when the
-  // sweep has both: zeroed and random fixed weights follow different lines.
-  bool zero = false;
-  for (const Point* p : points) zero |= !p->all_learned && p->fixed == "zero";
-  std::map<std::string, std::vector<std::pair<double, double>>> by_model;
-  for (const Point* p : points) {
-    if (p->learned == 0) continue;
-    const double x = std::log10(static_cast<double>(p->learned));
-    if (!zero) {
-      by_model[p->model].push_back({x, 100 * p->final_top1.mean});
-    } else if (p->all_learned) {  // the end point of both lines
-      for (const char* kind : {"random", "zero"}) {
-        by_model[absl::StrCat(p->model, ", fixed ", kind)].push_back({x, 100 * p->final_top1.mean});
-      }
-    } else {
-      by_model[absl::StrCat(p->model, ", fixed ", p->fixed)].push_back(
-          {x, 100 * p->final_top1.mean});
-    }
-  }
-  if (by_model.empty()) return absl::OkStatus();
-  std::string data;
-  std::vector<std::string> plots;
-  int index = 0, series = 0;
-  for (const auto& [model, xy] : by_model) {
-    // A series' points and its fit share a colour; point shapes differ too.
-    const int color = ++series;
-    for (auto [x, y] : xy) absl::StrAppend(&data, x, " ", y, "\n");
-    absl::StrAppend(&data, "\n\n");
-    plots.push_back(absl::StrCat("data index ", index++, " with points linecolor ", color,
-                                 " pointtype ", 4 + 2 * (series % 5), " title ",
-                                 GnuplotQuote(model)));
-    if (xy.size() >= 2) {
-      // The fitted line over the model's own range of x.
-      auto [a, b] = Fit(xy);
-      double low = xy[0].first, high = xy[0].first;
-      for (auto [x, y] : xy) low = std::min(low, x), high = std::max(high, x);
-      absl::StrAppend(&data, low, " ", a + b * low, "\n", high, " ", a + b * high, "\n\n\n");
-      plots.push_back(
-          absl::StrCat("data index ", index++, " with lines linecolor ", color, " title ",
-                       GnuplotQuote(absl::StrFormat("%s fit: %.1f points per decade", model, b))));
-    }
-  }
-  return DrawFigure(out, sweep, "params", "test accuracy against learned parameters",
-                    "set xlabel 'log10(learned parameters)'\nset ylabel 'test top-1 accuracy (%)'\n"
-                    "set key bottom right\nset grid\n",
-                    data, plots, written);
-}
 
 // The paper's dim_slice of a learn block with one slicing selector.
 std::string SliceDimension(const LearnSpec& learn) {
@@ -160,49 +42,6 @@ std::string SliceDimension(const LearnSpec& learn) {
     dimension = kind;
   }
   return dimension;
-}
-
-// Accuracy against learned parameters, one series per sliced dimension,
-// each point labelled with its last label (Figure 2).
-absl::Status DimensionsFigure(const std::string& sweep, const std::vector<const Point*>& points,
-                              const std::string& out, std::vector<std::string>* written) {
-  std::map<std::string, std::vector<const Point*>> series;
-  for (const Point* p : points) {
-    if (!p->dimension.empty()) series[p->dimension].push_back(p);
-  }
-  if (series.size() < 2) return absl::OkStatus();
-  std::string data;
-  std::vector<std::string> plots;
-  int index = 0;
-  for (const auto& [dimension, members] : series) {
-    // Points that coincide (e.g. a third and one of 3 rows) share one label.
-    std::vector<std::pair<std::pair<int64_t, double>, std::string>> labelled;
-    for (const Point* p : members) {
-      const std::pair<int64_t, double> at = {p->learned, 100 * p->final_top1.mean};
-      const std::string label = p->labels.empty() ? p->name : p->labels.back();
-      auto it = std::find_if(labelled.begin(), labelled.end(),
-                             [&](const auto& entry) { return entry.first == at; });
-      if (it == labelled.end()) {
-        labelled.push_back({at, label});
-      } else {
-        absl::StrAppend(&it->second, ",", label);
-      }
-    }
-    for (const auto& [at, label] : labelled) {
-      absl::StrAppend(&data, at.first, " ", at.second, " ", label, "\n");
-    }
-    absl::StrAppend(&data, "\n\n");
-    plots.push_back(absl::StrCat("data index ", index,
-                                 " using 1:2 with points pointtype 7 pointsize 1.5 title ",
-                                 GnuplotQuote(absl::StrCat("dim_slice ", dimension))));
-    plots.push_back(absl::StrCat("data index ", index++,
-                                 " using 1:2:3 with labels offset 0,1 font 'Sans,9' notitle"));
-  }
-  return DrawFigure(out, sweep, "dims", "slicing different dimensions of the conv weights",
-                    "set xlabel 'learned parameters (log scale)'\n"
-                    "set ylabel 'test top-1 accuracy (%)'\nset logscale x\n"
-                    "set key bottom right\nset grid\n",
-                    data, plots, written);
 }
 
 }  // namespace
@@ -325,6 +164,7 @@ namespace {
 struct ReportWriter {
   std::string out;
   std::vector<std::string>* written;
+  ReportPage* page;  // or null
   absl::Status Write(const std::string& name, const std::string& content) const {
     RETURN_IF_ERROR(WriteFileAtomically((fs::path(out) / name).string(), content));
     written->push_back(name);
@@ -463,27 +303,81 @@ Table PivotTable(const std::vector<const Point*>& members) {
 
 // A sweep's table and, unless it is of ensembles, its figures.
 absl::Status WriteSweep(const std::string& sweep, const std::vector<const Point*>& members,
-                        const ReportWriter& writer) {
+                        const ReportTitles& titles, const ReportWriter& writer) {
   const bool ensembles =
       std::all_of(members.begin(), members.end(), [](const Point* p) { return p->members > 0; });
   const Table table = ensembles ? EnsembleTable(members) : PivotTable(members);
   RETURN_IF_ERROR(writer.Write(FileStem(sweep) + ".md", table.ToMarkdown()));
   RETURN_IF_ERROR(writer.Write(FileStem(sweep) + ".csv", table.ToCsv()));
+  if (writer.page != nullptr) {
+    const std::string title = titles.table().empty() ? sweep : titles.table();
+    writer.page->AddTable(title,
+                          ensembles ? "test top-1 (%), mean +- std over seeds"
+                                    : "test top-1 (%) after the last epoch, mean +- std over seeds",
+                          table, FileStem(sweep) + ".csv");
+  }
   if (ensembles) return absl::OkStatus();
   // Figures plot results: a point whose every run diverged has none.
   std::vector<const Point*> results;
   for (const Point* p : members) {
     if (p->final_top1.n > 0) results.push_back(p);
   }
-  RETURN_IF_ERROR(FractionFigure(sweep, results, writer.out, writer.written));
-  RETURN_IF_ERROR(ParamsFigure(sweep, results, writer.out, writer.written));
-  return DimensionsFigure(sweep, results, writer.out, writer.written);
+  auto target = [&](const std::string& title) {
+    return FigureTarget{writer.out, sweep, title, writer.written, writer.page};
+  };
+  // Slices of several dimensions are compared in their own figure; one
+  // line through all of them would join unrelated points.
+  if (SlicesSeveralDimensions(results)) {
+    return DimensionsFigure(target(titles.dims_figure()), results);
+  }
+  RETURN_IF_ERROR(FractionFigure(target(titles.fraction_figure()), results));
+  return ParamsFigure(target(titles.params_figure()), results);
+}
+
+// "a, b and c".
+std::string Enumerate(const std::set<std::string>& items) {
+  std::vector<std::string> list(items.begin(), items.end());
+  if (list.size() <= 1) return absl::StrJoin(list, "");
+  const std::string last = list.back();
+  list.pop_back();
+  return absl::StrCat(absl::StrJoin(list, ", "), " and ", last);
 }
 
 }  // namespace
 
+ReportPage MakeReportPage(const std::vector<RunRecord>& runs, const ReportOptions& options) {
+  std::set<std::string> sweeps, titles, models, datasets, epochs, seeds, commits;
+  int diverged = 0;
+  for (const RunRecord& run : runs) {
+    const std::string sweep = run.spec.sweep().name();
+    sweeps.insert(sweep.empty() ? run.spec.name() : sweep);
+    auto titled = options.titles.find(sweep);
+    if (titled != options.titles.end() && !titled->second.table().empty()) {
+      titles.insert(titled->second.table());
+    }
+    models.insert(run.summary.model());
+    datasets.insert(run.summary.dataset());
+    epochs.insert(absl::StrCat(run.spec.epochs()));
+    seeds.insert(absl::StrCat(run.spec.seed()));
+    if (run.summary.has_commit()) commits.insert(run.summary.commit());
+    diverged += run.summary.status() == RunSummary::DIVERGED;
+  }
+  const std::string title =
+      titles.size() == 1 && sweeps.size() == 1 ? *titles.begin() : absl::StrJoin(sweeps, ", ");
+  std::string about = absl::StrCat(
+      runs.size(), runs.size() == 1 ? " run" : " runs",
+      diverged > 0 ? absl::StrCat(" (", diverged, " diverged)") : "", " of ", Enumerate(models),
+      " on ", Enumerate(datasets), "; ", Enumerate(epochs),
+      epochs.size() == 1 && *epochs.begin() == "1" ? " epoch" : " epochs", "; seed",
+      seeds.size() == 1 ? " " : "s ", Enumerate(seeds), "; rwn ",
+      commits.empty() ? "commit not recorded" : absl::StrCat("commit ", Enumerate(commits)), ".");
+  return ReportPage(title, about);
+}
+
 absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord>& runs,
-                                                     const std::string& out) {
+                                                     const std::string& out,
+                                                     const ReportOptions& options,
+                                                     ReportPage* page) {
   std::error_code error;
   fs::create_directories(out, error);
   if (error) {
@@ -491,14 +385,22 @@ absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord
         absl::StrCat(out, ": cannot create the report folder: ", error.message()));
   }
   std::vector<std::string> written;
-  const ReportWriter writer{out, &written};
+  const ReportWriter writer{out, &written, page};
   RETURN_IF_ERROR(writer.Write("runs.csv", RunsTable(runs).ToCsv()));
   const std::vector<Point> points = GroupPoints(runs);
+  for (const auto& [sweep, members] : BySweep(points)) {
+    auto titles = options.titles.find(sweep);
+    RETURN_IF_ERROR(WriteSweep(
+        sweep, members, titles == options.titles.end() ? ReportTitles() : titles->second, writer));
+  }
   const Table table = PointsTable(points);
   RETURN_IF_ERROR(writer.Write("points.md", table.ToMarkdown()));
   RETURN_IF_ERROR(writer.Write("points.csv", table.ToCsv()));
-  for (const auto& [sweep, members] : BySweep(points)) {
-    RETURN_IF_ERROR(WriteSweep(sweep, members, writer));
+  if (page != nullptr) {
+    page->AddTable("Every point",
+                   "parameters learned, runs, and test top-1 (%), mean +- std over seeds", table,
+                   "points.csv");
+    page->AddFile("runs.csv", "one row per run (seed, status, accuracies, epochs, wall time)");
   }
   return written;
 }

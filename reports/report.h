@@ -13,29 +13,24 @@
 //                             values (the last such axis on a tie), named in
 //                             the corner, columns the other labels (the
 //                             layout of the paper's Table 1)
-//   <sweep>_fraction.png      test accuracy against the fraction of
-//                             parameters learned, one line per model and
-//                             fixed-weight kind (random or zero), with each
-//                             model's all-learned accuracy as a dashed line
-//                             (Figures 1, 4, 5)
-//   <sweep>_params.png        test accuracy against log10 of the learned
-//                             parameters with a least-squares line and its
-//                             slope per model (Figure 3)
-//   <sweep>_dims.png          when the sweep slices more than one weight
-//                             dimension: accuracy against learned parameters
-//                             per sliced dimension, each point labelled
-//                             (Figure 2)
+//   <sweep>_fraction, <sweep>_params, <sweep>_dims (.png, .svg, with
+//                             their .dat and .gp): the figures of
+//                             reports/figures.h
+//   index.md, index.html      (written by the ReportPage) every table and
+//                             figure on one page
 // A sweep of cheap ensembles gets the layout of Table 4 instead: learned
 // parameters of all members, mean member accuracy, ensemble accuracy.
 // Figures are drawn with gnuplot (Debian gnuplot-nox).
 #ifndef RWN_REPORTS_REPORT_H_
 #define RWN_REPORTS_REPORT_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "experiments/experiment.pb.h"
+#include "experiments/sweep.pb.h"
 #include "train/metrics.pb.h"
 
 namespace rwn {
@@ -86,10 +81,26 @@ struct Point {
 // Groups runs into points, in the runs' order.
 std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs);
 
-// Writes every table and figure for `runs` into `out`. Returns the written
+struct ReportOptions {
+  // Titles of each sweep's table and figures, by sweep name (a sweep spec's
+  // `titles`); a sweep without is titled by its name.
+  std::map<std::string, ReportTitles> titles;
+};
+
+class ReportPage;
+
+// The report's page (reports/page.h) for `runs`: titled by the sweep's
+// table title (or the sweeps' names), with a line saying what was run:
+// models, data, epochs, seeds and rwn commits.
+ReportPage MakeReportPage(const std::vector<RunRecord>& runs, const ReportOptions& options);
+
+// Writes every table and figure for `runs` into `out`, each also added to
+// `page` when given (index.md is written by page->Write). Returns the written
 // file names.
 absl::StatusOr<std::vector<std::string>> WriteReport(const std::vector<RunRecord>& runs,
-                                                     const std::string& out);
+                                                     const std::string& out,
+                                                     const ReportOptions& options = {},
+                                                     ReportPage* page = nullptr);
 
 }  // namespace rwn
 

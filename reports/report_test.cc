@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "core/testing.h"
 #include "core/text_proto.h"
+#include "reports/page.h"
 
 namespace rwn {
 namespace {
@@ -99,19 +100,66 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
       *ReadFile((root_ / "report/runs.csv").string()),
       HasSubstr(
           "t1/wrn/cifar10/block1/seed-2,2,finished,WRN,Fashion-MNIST,1000,100,0.8400,0.8500,2,,"));
-  for (const char* png : {"t1_fraction.png", "t1_params.png"}) {
-    const std::string image = *ReadFile((root_ / "report" / png).string());
-    ASSERT_GT(image.size(), 1000u) << png;
-    EXPECT_EQ(image.substr(1, 3), "PNG") << png;
+  for (const char* figure : {"t1_fraction", "t1_params"}) {
+    const std::string image = *ReadFile((root_ / "report" / figure).string() + ".png");
+    ASSERT_GT(image.size(), 1000u) << figure;
+    EXPECT_EQ(image.substr(1, 3), "PNG") << figure;
+    EXPECT_THAT(*ReadFile((root_ / "report" / figure).string() + ".svg"), HasSubstr("<svg"))
+        << figure;
   }
   // The fitted line's slope is in the legend: accuracy points per decade of
   // learned parameters, one line per model and fixed kind; the all-learned
   // point (1000 -> 90%) ends both. Zero: 10 -> 40% and 1000 -> 90%, 50
   // points over 2 decades. Random: 100 -> 82% and 50%, 1000 -> 90%, least
-  // squares slope 24.
+  // squares slope 24. One colour for the model; random and zero differ in
+  // marker and dash. A point with two seeds gets error bars (std).
   const std::string params = *ReadFile((root_ / "report/t1_params.gp").string());
-  EXPECT_THAT(params, HasSubstr("WRN, fixed random fit: 24.0 points per decade"));
-  EXPECT_THAT(params, HasSubstr("WRN, fixed zero fit: 25.0 points per decade"));
+  EXPECT_THAT(params, HasSubstr("with yerrorbars linecolor rgb '#0072B2' pointtype 7 dashtype 1"));
+  EXPECT_THAT(params, HasSubstr("title \"WRN, fixed random: 24.0 points per decade\""));
+  EXPECT_THAT(params, HasSubstr("with yerrorbars linecolor rgb '#0072B2' pointtype 4 dashtype 2"));
+  EXPECT_THAT(params, HasSubstr("title \"WRN, fixed zero: 25.0 points per decade\""));
+  // A log axis labelled 1k, 10k, ..., and the legend outside the data.
+  EXPECT_THAT(params, HasSubstr("set logscale x\nset format x '%.0s%c'"));
+  EXPECT_THAT(params, HasSubstr("set key outside right"));
+  EXPECT_THAT(*ReadFile((root_ / "report/t1_params.dat").string()), HasSubstr("100 82 2.82843\n"));
+}
+
+// The one page: the title, what was run, then every table and figure in
+// order, in Markdown (PNGs) and in self-contained HTML (SVGs inline).
+TEST_F(ReportTest, OnePageHoldsEveryTableAndFigure) {
+  AddRun("p/wrn/0.1/seed-1", 1, "WRN", 100, 0.70, 0.70,
+         "learn { selector { filter_fraction { fraction: 0.1 } } }", ",\"commit\":\"abc123\"");
+  AddRun("p/wrn/0.1/seed-2", 2, "WRN", 100, 0.72, 0.72,
+         "learn { selector { filter_fraction { fraction: 0.1 } } }");
+  AddRun("p/wrn/1.0/seed-1", 1, "WRN", 1000, 0.90, 0.90);
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_OK(runs);
+  ReportOptions options;
+  options.titles["p"].set_table("Table 9: a test");
+  options.titles["p"].set_params_figure("Figure 9: a test");
+  ReportPage page = MakeReportPage(*runs, options);
+  const std::string out = (root_ / "report").string();
+  ASSERT_OK(WriteReport(*runs, out, options, &page));
+  auto index = page.Write(out);
+  ASSERT_OK(index);
+  EXPECT_EQ(*index, (std::vector<std::string>{"index.md", "index.html"}));
+  const std::string md = *ReadFile(out + "/index.md");
+  EXPECT_THAT(md, HasSubstr("# Table 9: a test\n\n3 runs of WRN on Fashion-MNIST; 10 epochs; "
+                            "seeds 1 and 2; rwn commit abc123.\n"));
+  const size_t table = md.find("[CSV](p.csv)"), fraction = md.find("![p](p_fraction.png)"),
+               params = md.find("## Figure 9: a test"), points = md.find("## Every point");
+  ASSERT_NE(table, std::string::npos) << md;
+  ASSERT_NE(fraction, std::string::npos) << md;
+  ASSERT_NE(params, std::string::npos) << md;
+  EXPECT_LT(table, fraction);
+  EXPECT_LT(fraction, params);
+  EXPECT_LT(params, points);
+  EXPECT_THAT(md, HasSubstr("71.00 +- 1.41 |"));
+  const std::string html = *ReadFile(out + "/index.html");
+  EXPECT_THAT(html, HasSubstr("<h1>Table 9: a test</h1>"));
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("<?xml")));
+  EXPECT_THAT(html, HasSubstr("<svg"));
+  EXPECT_THAT(html, HasSubstr("<td style=\"text-align:right\">71.00 +- 1.41</td>"));
 }
 
 // A diverged run has no result: its point's numbers are over the others
@@ -243,16 +291,18 @@ TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
   const std::string image = *ReadFile((root_ / "report/f2_dims.png").string());
   EXPECT_EQ(image.substr(1, 3), "PNG");
   const std::string data = *ReadFile((root_ / "report/f2_dims.dat").string());
-  EXPECT_THAT(data, HasSubstr("300 50 filters-1\n"));
-  EXPECT_THAT(data, HasSubstr("280 40 inputs-1\n"));
+  EXPECT_THAT(data, HasSubstr("300 50 0 filters-1\n"));
+  EXPECT_THAT(data, HasSubstr("280 40 0 inputs-1\n"));
   // Two slices that select the same weights are one point with both labels.
-  EXPECT_THAT(data, HasSubstr("900 45 rows-0.34,rows-1\n"));
+  EXPECT_THAT(data, HasSubstr("900 45 0 rows-0.34,rows-1\n"));
+  // Slices of several dimensions get this figure only.
+  EXPECT_THAT(*written, ::testing::Not(::testing::Contains("f2_fraction.png")));
   EXPECT_THAT(*ReadFile((root_ / "report/f2_dims.gp").string()), HasSubstr("dim_slice 2 inputs"));
 }
 
 // A selection that learns every parameter (filter fraction 1.0 with BN and
-// fc) is the all-learned reference of Figures 1, 4 and 5, drawn as a dashed
-// line rather than a point at fraction 1.
+// fc) is the all-learned reference of Figures 1, 4 and 5, drawn as a dotted
+// line in the model's colour rather than a point at fraction 1.
 TEST_F(ReportTest, ASelectionOfEverythingIsTheAllLearnedReference) {
   AddRun("f1/wrn/1.0", 1, "WRN", 1000, 0.90, 0.90,
          "learn { selector { filter_fraction { fraction: 1.0 } } }");
@@ -266,7 +316,10 @@ TEST_F(ReportTest, ASelectionOfEverythingIsTheAllLearnedReference) {
   EXPECT_TRUE(points[1].all_learned);   // 1.0
   ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
   const std::string script = *ReadFile((root_ / "report/f1_fraction.gp").string());
-  EXPECT_THAT(script, HasSubstr("90 with lines dashtype 2 title \"WRN, all learned\""));
+  EXPECT_THAT(script, HasSubstr("90 with lines linecolor rgb '#0072B2' dashtype 3 linewidth 2 "
+                                "title \"WRN, all learned\""));
+  // Percent ticks on the log axis (%% is a percent sign in a gnuplot format).
+  EXPECT_THAT(script, HasSubstr("'10%%' 0.1"));
   EXPECT_EQ(*ReadFile((root_ / "report/f1_fraction.dat").string()), "0.1 70 0\n\n\n");
 }
 

@@ -13,6 +13,7 @@
 #include "core/status_macros.h"
 #include "core/table.h"
 #include "reports/gnuplot.h"
+#include "reports/page.h"
 #include "selectors/plan.h"
 
 namespace rwn {
@@ -110,7 +111,10 @@ std::vector<std::string> FigureData(const Analyzed& analyzed, std::string* data)
     }
     absl::StrAppend(data, "\n\n");
     if (any)
-      lines.push_back(absl::StrCat("data index ", index, " using 1:%d with linespoints title ",
+      lines.push_back(absl::StrCat("data index ", index,
+                                   " using 1:%d with linespoints linewidth 2 pointtype 7 "
+                                   "linecolor rgb '",
+                                   SeriesColor(index), "' title ",
                                    GnuplotQuote(absl::StrCat("learned, ", label))));
     ++index;
   }
@@ -124,15 +128,16 @@ std::vector<std::string> FigureData(const Analyzed& analyzed, std::string* data)
     }
   }
   if (any_fixed) {
-    lines.push_back(absl::StrCat("data index ", index,
-                                 " using 1:%d with lines dashtype 2 lc rgb 'black' title "
-                                 "'fixed (random initialization)'"));
+    lines.push_back(
+        absl::StrCat("data index ", index,
+                     " using 1:%d with lines dashtype 2 linewidth 2 lc rgb '#777777' title "
+                     "'fixed (random initialization)'"));
   }
   return lines;
 }
 
-// weights.png: mean |w| above, variance below.
-absl::Status DrawFigure(const std::string& sweep, const Analyzed& analyzed,
+// weights.png and .svg: mean |w| above, variance below.
+absl::Status DrawFigure(const std::string& title, const Analyzed& analyzed,
                         const std::string& out) {
   std::string data;
   const std::vector<std::string> lines = FigureData(analyzed, &data);
@@ -145,21 +150,23 @@ absl::Status DrawFigure(const std::string& sweep, const Analyzed& analyzed,
     }
     return absl::StrCat("plot ", absl::StrJoin(filled, ", \\\n  "), "\n");
   };
-  const std::string script = absl::StrCat(
-      GnuplotHeader((fs::path(out) / "weights.png").string(), 900, 900),
-      "set multiplot layout 2,1 title ",
-      GnuplotQuote(absl::StrCat(sweep, ": conv weights per layer, learned vs fixed")), "\n",
-      "data = ", GnuplotQuote(data_path), "\nset grid\nset key below horizontal\n",
-      "set xlabel 'conv layer (forward order)'\nset ylabel 'mean |w|'\n", plot(2),
-      "unset key\nset ylabel 'variance of w (log scale)'\nset logscale y\n", plot(3),
-      "unset multiplot\n");
-  return RunGnuplot((fs::path(out) / "weights.gp").string(), script);
+  const std::string body = absl::StrCat(
+      "set multiplot layout 2,1 title ", GnuplotQuote(title), "\n",
+      "data = ", GnuplotQuote(data_path),
+      "\nset grid\nset border 3\nset tics nomirror\nset key outside right top vertical Left "
+      "reverse\nset xlabel 'conv layer (forward order)'\nset ylabel 'mean |w|'\n",
+      plot(2), "set ylabel 'variance of w (log scale)'\nset logscale y\n", plot(3),
+      "unset multiplot");
+  return RunGnuplot((fs::path(out) / "weights.gp").string(),
+                    GnuplotFigure((fs::path(out) / "weights").string(), 1100, 900, body));
 }
 
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<RunRecord>& runs,
-                                                            const std::string& out) {
+                                                            const std::string& out,
+                                                            const std::string& title,
+                                                            ReportPage* page) {
   if (runs.empty()) return absl::NotFoundError("no finished runs to analyze");
   std::error_code error;
   fs::create_directories(out, error);
@@ -169,7 +176,14 @@ absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<Ru
   RETURN_IF_ERROR(WriteFileAtomically((fs::path(out) / "weights.csv").string(), csv.ToCsv()));
   const std::string sweep =
       std::vector<std::string>(absl::StrSplit(runs.front().spec.name(), '/'))[0];
-  RETURN_IF_ERROR(DrawFigure(sweep, analyzed, out));
+  const std::string heading = title.empty() ? sweep : title;
+  const std::string caption =
+      "mean |w| and variance per conv layer: learned weights of each run, and the fixed ones";
+  RETURN_IF_ERROR(DrawFigure(absl::StrCat(heading, "\n", caption), analyzed, out));
+  if (page != nullptr) {
+    page->AddFigure(heading, caption, "weights");
+    page->AddFile("weights.csv", "mean |w| and variance per run and conv layer");
+  }
   return std::vector<std::string>{"weights.csv", "weights.png"};
 }
 

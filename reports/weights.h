@@ -26,12 +26,16 @@ std::vector<LayerWeights> AnalyzeWeights(const LoadedRun& run);
 // Figure 6 for every finished run below a folder: each run is loaded and
 // analyzed, and `out` gets
 //   weights.csv   one row per run and conv layer
-//   weights.png   mean |w| (top) and variance (bottom) per conv layer in
+//   weights.png   (and .svg) mean |w| (top) and variance (bottom) per conv layer in
 //                 forward order: one line per run for its learned weights,
 //                 and one for the fixed weights (their random initialization)
+// The figure is titled `title` (the sweep's name when empty), and added to
+// `page` if given.
 // Returns the written file names.
 absl::StatusOr<std::vector<std::string>> WriteWeightsReport(const std::vector<RunRecord>& runs,
-                                                            const std::string& out);
+                                                            const std::string& out,
+                                                            const std::string& title = "",
+                                                            ReportPage* page = nullptr);
 
 // The rows as a Markdown table and as CSV.
 std::string WeightsMarkdown(const std::vector<LayerWeights>& rows);

@@ -73,7 +73,7 @@ expect 2 unknown-command "unknown command 'fly'; allowed: train, launch, sweep, 
 
 # A flag of another subcommand is refused, naming its owner and what the
 # subcommand takes; each subcommand's --help lists only its own flags.
-expect 2 wrong-command-flag '--nproc is a flag of `rwn launch`, not of `rwn report`; allowed: --out, --runs (and --help)' -- \
+expect 2 wrong-command-flag '--nproc is a flag of `rwn launch`, not of `rwn report`; allowed: --out, --runs, --spec (and --help)' -- \
   report --nproc=2 --runs="$TMP" --out="$TMP/report"
 expect 2 wrong-command-bool '--restart is a flag of `rwn train`, not of `rwn count`' -- \
   count --norestart --model='wide_resnet { }'

@@ -1,0 +1,255 @@
+#include "reports/figures.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "core/files.h"
+#include "core/status_macros.h"
+#include "reports/gnuplot.h"
+#include "reports/page.h"
+
+namespace rwn {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kWidth = 1100, kHeight = 600;
+
+// y = a + b x by least squares.
+std::pair<double, double> Fit(const std::vector<std::pair<double, double>>& xy) {
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  const double n = xy.size();
+  for (auto [x, y] : xy) sx += x, sy += y, sxx += x * x, sxy += x * y;
+  const double d = n * sxx - sx * sx;
+  if (n < 2 || d == 0) return {n > 0 ? sy / n : 0, 0};
+  const double b = (n * sxy - sx * sy) / d;
+  return {(sy - b * sx) / n, b};
+}
+
+// Each model's colour, in the order the models first appear.
+std::map<std::string, std::string> ModelColors(const std::vector<const Point*>& points) {
+  std::map<std::string, std::string> colors;
+  for (const Point* p : points) {
+    if (colors.count(p->model) == 0) colors[p->model] = SeriesColor(colors.size());
+  }
+  return colors;
+}
+
+// Whether some point has several seeds (then error bars are drawn).
+bool HasSpread(const std::vector<const Point*>& points) {
+  return std::any_of(points.begin(), points.end(),
+                     [](const Point* p) { return p->final_top1.n > 1; });
+}
+
+// Marker and dash of a fixed-weight kind.
+std::string KindStyle(const std::string& fixed) {
+  return fixed == "zero" ? "pointtype 4 dashtype 2" : "pointtype 7 dashtype 1";
+}
+
+// A point's x, mean and std (in %) as a data line.
+std::string DataLine(double x, const Point& p) {
+  return absl::StrCat(x, " ", 100 * p.final_top1.mean, " ", 100 * p.final_top1.std, "\n");
+}
+
+// The settings every figure shares: title, y axis, grid, legend outside.
+std::string CommonSettings(const std::string& title) {
+  return absl::StrCat("set title ", GnuplotQuote(title),
+                      "\nset ylabel 'test top-1 accuracy (%)'\nset grid\n",
+                      "set key outside right top vertical Left reverse spacing 1.3\n",
+                      "set border 3\nset tics nomirror\n");
+}
+
+// The figure's title: the sweep's (or its name), then what it shows.
+std::string Title(const FigureTarget& target, const std::string& subtitle) {
+  return absl::StrCat(target.title.empty() ? target.sweep : target.title, "\n", subtitle);
+}
+
+// Writes <sweep>_<kind>.dat and .gp and draws the .png and .svg.
+absl::Status Draw(const FigureTarget& target, const std::string& kind,
+                  const std::string& subtitle, const std::string& settings,
+                  const std::string& data, const std::vector<std::string>& plots) {
+  const std::string name =
+      absl::StrCat(absl::StrReplaceAll(target.sweep, {{"/", "_"}}), "_", kind);
+  const std::string base = (fs::path(target.out) / name).string();
+  RETURN_IF_ERROR(WriteFileAtomically(base + ".dat", data));
+  const std::string body = absl::StrCat(CommonSettings(Title(target, subtitle)), settings, "data = ", GnuplotQuote(base + ".dat"), "\nplot ",
+                                        absl::StrJoin(plots, ", \\\n  "));
+  RETURN_IF_ERROR(RunGnuplot(base + ".gp", GnuplotFigure(base, kWidth, kHeight, body)));
+  target.written->push_back(name + ".png");
+  if (target.page != nullptr) {
+    target.page->AddFigure(target.title.empty() ? target.sweep : target.title, subtitle, name);
+  }
+  return absl::OkStatus();
+}
+
+// A series of points: its data block and plot clause, or its fit's.
+std::string SeriesPlot(int index, bool spread, const std::string& color, const std::string& style,
+                       const std::string& with, const std::string& title) {
+  return absl::StrCat("data index ", index, spread ? " using 1:2:3 with " : " using 1:2 with ",
+                      with, " linecolor rgb '", color, "' ", style, " linewidth 2 pointsize 1.3 ",
+                      title.empty() ? "notitle" : "title " + GnuplotQuote(title));
+}
+
+}  // namespace
+
+absl::Status FractionFigure(const FigureTarget& target, const std::vector<const Point*>& points) {
+  const std::map<std::string, std::string> colors = ModelColors(points);
+  std::vector<std::pair<std::string, std::string>> order;  // (model, fixed kind)
+  std::map<std::pair<std::string, std::string>, std::vector<const Point*>> lines;
+  std::vector<const Point*> references;
+  for (const Point* p : points) {
+    if (p->all_learned) {
+      references.push_back(p);
+      continue;
+    }
+    const auto key = std::make_pair(p->model, p->fixed);
+    if (lines.count(key) == 0) order.push_back(key);
+    lines[key].push_back(p);
+  }
+  if (lines.empty()) return absl::OkStatus();
+  const bool spread = HasSpread(points);
+  std::string data;
+  std::vector<std::string> plots;
+  int index = 0;
+  for (const auto& key : order) {
+    std::vector<const Point*>& line = lines[key];
+    std::sort(line.begin(), line.end(),
+              [](const Point* a, const Point* b) { return a->fraction < b->fraction; });
+    for (const Point* p : line) data += DataLine(p->fraction, *p);
+    data += "\n\n";
+    plots.push_back(SeriesPlot(index++, spread, colors.at(key.first), KindStyle(key.second),
+                               spread ? "yerrorlines" : "linespoints",
+                               absl::StrCat(key.first, ", fixed ", key.second)));
+  }
+  for (const Point* p : references) {
+    plots.push_back(absl::StrCat(100 * p->final_top1.mean, " with lines linecolor rgb '",
+                                 colors.at(p->model), "' dashtype 3 linewidth 2 title ",
+                                 GnuplotQuote(absl::StrCat(p->model, ", all learned"))));
+  }
+  return Draw(target, "fraction", "test accuracy against the fraction of parameters learned",
+              absl::StrCat("set xlabel 'parameters learned (log scale)'\nset logscale x\n",
+                           // Tic labels are formats: %% is a percent sign.
+                           "set xtics ('0.1%%' 0.001, '0.2%%' 0.002, '0.5%%' 0.005, '1%%' 0.01, "
+                           "'2%%' 0.02, '5%%' 0.05, '10%%' 0.1, '20%%' 0.2, '50%%' 0.5, "
+                           "'100%%' 1)\n"),
+              data, plots);
+}
+
+absl::Status ParamsFigure(const FigureTarget& target, const std::vector<const Point*>& points) {
+  // One series (and fit) per model, and per fixed-weight kind when the sweep
+  // has both: zeroed and random fixed weights follow different lines. The
+  // all-learned point ends both.
+  bool zero = false;
+  for (const Point* p : points) zero |= !p->all_learned && p->fixed == "zero";
+  const std::map<std::string, std::string> colors = ModelColors(points);
+  std::vector<std::pair<std::string, std::string>> order;
+  std::map<std::pair<std::string, std::string>, std::vector<const Point*>> series;
+  for (const Point* p : points) {
+    if (p->learned == 0) continue;
+    std::vector<std::string> kinds = {p->fixed};
+    if (!zero) kinds = {""};
+    if (zero && p->all_learned) kinds = {"random", "zero"};
+    for (const std::string& kind : kinds) {
+      const auto key = std::make_pair(p->model, kind);
+      if (series.count(key) == 0) order.push_back(key);
+      series[key].push_back(p);
+    }
+  }
+  if (series.empty()) return absl::OkStatus();
+  const bool spread = HasSpread(points);
+  std::string data;
+  std::vector<std::string> plots;
+  int index = 0;
+  for (const auto& key : order) {
+    const std::vector<const Point*>& members = series[key];
+    std::vector<std::pair<double, double>> xy;
+    for (const Point* p : members) {
+      data += DataLine(static_cast<double>(p->learned), *p);
+      xy.push_back({std::log10(static_cast<double>(p->learned)), 100 * p->final_top1.mean});
+    }
+    data += "\n\n";
+    std::string title = key.second.empty() ? key.first : absl::StrCat(key.first, ", fixed ", key.second);
+    const std::string color = colors.at(key.first);
+    const std::string style = KindStyle(key.second);
+    if (xy.size() < 2) {
+      plots.push_back(SeriesPlot(index++, spread, color, style, spread ? "yerrorbars" : "points", title));
+      continue;
+    }
+    auto [a, b] = Fit(xy);
+    plots.push_back(SeriesPlot(index++, spread, color, style, spread ? "yerrorbars" : "points",
+                               absl::StrFormat("%s: %.1f points per decade", title, b)));
+    // The fitted line over the series' own range.
+    const auto [low, high] = std::minmax_element(xy.begin(), xy.end());
+    absl::StrAppend(&data, std::pow(10, low->first), " ", a + b * low->first, "\n",
+                    std::pow(10, high->first), " ", a + b * high->first, "\n\n\n");
+    plots.push_back(SeriesPlot(index++, false, color, style, "lines", ""));
+  }
+  return Draw(target, "params",
+              "test accuracy against learned parameters, with a least-squares line in log10 "
+              "parameters",
+              absl::StrCat("set xlabel 'learned parameters (log scale)'\nset logscale x\n",
+                           "set format x '%.0s%c'\nset mxtics 10\n"),
+              data, plots);
+}
+
+bool SlicesSeveralDimensions(const std::vector<const Point*>& points) {
+  std::set<std::string> dimensions;
+  for (const Point* p : points) {
+    if (!p->dimension.empty()) dimensions.insert(p->dimension);
+  }
+  return dimensions.size() >= 2;
+}
+
+absl::Status DimensionsFigure(const FigureTarget& target,
+                              const std::vector<const Point*>& points) {
+  if (!SlicesSeveralDimensions(points)) return absl::OkStatus();
+  std::map<std::string, std::vector<const Point*>> series;
+  for (const Point* p : points) {
+    if (!p->dimension.empty()) series[p->dimension].push_back(p);
+  }
+  const bool spread = HasSpread(points);
+  std::string data;
+  std::vector<std::string> plots;
+  int index = 0;
+  for (const auto& [dimension, members] : series) {
+    // Points that coincide (e.g. a third and one of 3 rows) share one label.
+    std::vector<std::pair<const Point*, std::string>> labelled;
+    for (const Point* p : members) {
+      const std::string label = p->labels.empty() ? p->name : p->labels.back();
+      auto same = std::find_if(labelled.begin(), labelled.end(), [&](const auto& entry) {
+        return entry.first->learned == p->learned &&
+               entry.first->final_top1.mean == p->final_top1.mean;
+      });
+      if (same == labelled.end()) {
+        labelled.push_back({p, label});
+      } else {
+        absl::StrAppend(&same->second, ",", label);
+      }
+    }
+    for (const auto& [p, label] : labelled) {
+      absl::StrAppend(&data, p->learned, " ", 100 * p->final_top1.mean, " ",
+                      100 * p->final_top1.std, " ", label, "\n");
+    }
+    data += "\n\n";
+    const std::string color = SeriesColor(index);
+    plots.push_back(SeriesPlot(index, spread, color, "pointtype 7",
+                               spread ? "yerrorbars" : "points",
+                               absl::StrCat("dim_slice ", dimension)));
+    plots.push_back(absl::StrCat("data index ", index++, " using 1:2:4 with labels offset 0,1.2 ",
+                                 "textcolor rgb '", color, "' font 'Sans,9' notitle"));
+  }
+  return Draw(target, "dims", "test accuracy against learned parameters, per sliced dimension",
+              absl::StrCat("set xlabel 'learned parameters (log scale)'\nset logscale x\n",
+                           "set format x '%.0s%c'\nset mxtics 10\n"),
+              data, plots);
+}
+
+}  // namespace rwn
