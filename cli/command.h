@@ -23,7 +23,7 @@ struct Command {
   int (*run)(const std::vector<std::string>& forwarded);
 };
 
-extern const Command kTrain, kLaunch, kSweep, kReport, kWeights, kCount;
+extern const Command kTrain, kLaunch, kSweep, kReport, kWeights, kExport, kCount;
 
 // Prints "rwn: <message>" and returns the status's exit code (2 for bad
 // input, 1 for anything else).

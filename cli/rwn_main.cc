@@ -18,8 +18,8 @@ namespace rwn::cli {
 namespace {
 
 const std::vector<const Command*>& Commands() {
-  static const auto* commands =
-      new std::vector<const Command*>{&kTrain, &kLaunch, &kSweep, &kReport, &kWeights, &kCount};
+  static const auto* commands = new std::vector<const Command*>{
+      &kTrain, &kLaunch, &kSweep, &kReport, &kWeights, &kExport, &kCount};
   return *commands;
 }
 

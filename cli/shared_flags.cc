@@ -2,7 +2,9 @@
 
 DEFINE_string(spec, "", "the spec file (.pbtxt): an experiment (train, count) or a sweep (sweep)");
 DEFINE_string(out, "runs",
-              "train, sweep: the folder of run folders; report, weights: the output folder");
+              "train, sweep: the folder of run folders; report, weights: the output folder; "
+              "export: the file");
+DEFINE_string(run, "", "weights, export: a run folder");
 DEFINE_string(runs, "", "the folder of run folders to read");
 DEFINE_int32(threads, 0, "libtorch threads; 0 = $OMP_NUM_THREADS if set, else every core");
 DEFINE_bool(quiet, false, "no progress display");

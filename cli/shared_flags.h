@@ -6,6 +6,7 @@
 
 DECLARE_string(spec);
 DECLARE_string(out);
+DECLARE_string(run);
 DECLARE_string(runs);
 DECLARE_int32(threads);
 DECLARE_bool(quiet);

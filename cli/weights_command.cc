@@ -7,8 +7,6 @@
 #include "reports/weights.h"
 #include "torch_support/runtime.h"
 
-DEFINE_string(run, "", "a run folder");
-
 namespace rwn::cli {
 namespace {
 

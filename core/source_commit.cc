@@ -13,9 +13,8 @@ std::string Describe() {
   if (const char* set = std::getenv("RWN_COMMIT")) return set;
   const char* checkout = std::getenv("BUILD_WORKSPACE_DIRECTORY");
   if (checkout == nullptr) return "";
-  const auto [status, output] =
-      RunShell(absl::StrCat("git -C ", ShellQuote(checkout),
-                            " describe --always --dirty --abbrev=12 2>/dev/null"));
+  const auto [status, output] = RunShell(absl::StrCat(
+      "git -C ", ShellQuote(checkout), " describe --always --dirty --abbrev=12 2>/dev/null"));
   if (status != 0) return "";
   return std::string(absl::StripAsciiWhitespace(output));
 }

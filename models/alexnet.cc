@@ -17,7 +17,10 @@
 //   model { alexnet { } }
 #include <torch/torch.h>
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "models/alexnet.pb.h"
 #include "models/conv.h"
 #include "models/model.h"
@@ -67,6 +70,16 @@ std::string GroupOf(const std::string& name) {
   return "stage3";
 }
 
+// bearpaw's names: the convs are `features` 0, 3, 6, 8 and 10 (between
+// them ReLUs and max pools), fc is `classifier`.
+std::string ReferenceName(const std::string& name) {
+  static const auto* const kModules = new std::map<std::string, std::string>{
+      {"conv1", "features.0"}, {"conv2", "features.3"},  {"conv3", "features.6"},
+      {"conv4", "features.8"}, {"conv5", "features.10"}, {"fc", "classifier"}};
+  const size_t dot = name.find('.');
+  return kModules->at(name.substr(0, dot)) + name.substr(dot);
+}
+
 absl::StatusOr<std::shared_ptr<Network>> CreateAlexnet(const AlexnetSpec& spec,
                                                        const ModelContext& context) {
   if (spec.width_divisor() < 1 || spec.width_divisor() > 64) {
@@ -77,10 +90,16 @@ absl::StatusOr<std::shared_ptr<Network>> CreateAlexnet(const AlexnetSpec& spec,
     Alexnet model(context, spec.width_divisor());
     // bearpaw's AlexNet is initialized by libtorch's defaults alone.
     Initialize(*model, TORCH_DEFAULT, context.seed, LinearInit::kTorchDefault);
-    return MakeNetwork(
+    auto network = MakeNetwork(
         model,
         spec.width_divisor() > 1 ? absl::StrCat("AlexNet/", spec.width_divisor()) : "AlexNet",
         GroupOf);
+    network->reference = {
+        "alexnet",
+        absl::StrFormat(R"({"width_divisor": %d, "num_classes": %d, "in_channels": %d})",
+                        spec.width_divisor(), context.num_classes, context.channels),
+        ReferenceName};
+    return network;
   });
 }
 

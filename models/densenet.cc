@@ -17,6 +17,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "models/conv.h"
 #include "models/densenet.pb.h"
@@ -178,6 +179,16 @@ absl::StatusOr<std::shared_ptr<Network>> CreateDensenet(const DensenetSpec& spec
         absl::StrCat(bc ? "DenseNet-BC-" : "DenseNet-", spec.depth(), "-", spec.growth_rate()),
         GroupOf);
     network->stages = model->Stages();
+    // bearpaw's names are rwn's.
+    network->reference = {
+        "densenet",
+        absl::StrFormat(R"({"depth": %d, "growth_rate": %d, "compression_rate": %d, )"
+                        R"("bottleneck": %s, "drop_rate": %.17g, "num_classes": %d, )"
+                        R"("in_channels": %d})",
+                        spec.depth(), spec.growth_rate(), spec.compression(),
+                        spec.bottleneck() ? "true" : "false", spec.dropout(), context.num_classes,
+                        context.channels),
+        nullptr};
     return network;
   });
 }

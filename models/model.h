@@ -64,12 +64,25 @@ struct Stage {
   std::function<at::Tensor(const at::Tensor&)> run;
 };
 
+// The network as rwn's PyTorch definitions build it (tools/pytorch/
+// rwn_models.py: bearpaw/pytorch-classification's CIFAR models, which rwn's
+// follow, with any input size and channel count): `rwn export` names the
+// parameters and buffers so that its file loads into that module with
+// load_state_dict(strict=True).
+struct PyTorchReference {
+  std::string model;      // the function in rwn_models.py, e.g. "wrn"
+  std::string arguments;  // its keyword arguments, a JSON object
+  // rwn's name of a parameter or buffer -> the reference's (null: the same).
+  std::function<std::string(const std::string&)> rename;
+};
+
 struct Network {
   std::string description;                               // e.g. "WRN-28-4"
   std::shared_ptr<torch::nn::Module> module;             // parameters, buffers, train/eval
   std::function<at::Tensor(const at::Tensor&)> forward;  // images -> logits
   std::vector<Layer> layers;                             // the layer table, forward order
   std::vector<Stage> stages;                             // empty: the model offers none
+  PyTorchReference reference;
 };
 
 using ModelRegistry = Registry<std::shared_ptr<Network>, ModelContext>;

@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "models/conv.h"
 #include "models/model.h"
@@ -138,6 +139,14 @@ absl::StatusOr<std::shared_ptr<Network>> CreateResnet(const ResnetSpec& spec,
         model, absl::StrCat("ResNet-", spec.depth(), spec.bottleneck() ? " (bottleneck)" : ""),
         GroupOf);
     network->stages = model->Stages();
+    // bearpaw's names are rwn's.
+    network->reference = {
+        "resnet",
+        absl::StrFormat(
+            R"({"depth": %d, "num_classes": %d, "in_channels": %d, "block_name": "%s"})",
+            spec.depth(), context.num_classes, context.channels,
+            spec.bottleneck() ? "Bottleneck" : "BasicBlock"),
+        nullptr};
     return network;
   });
 }

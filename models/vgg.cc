@@ -21,6 +21,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "models/conv.h"
 #include "models/model.h"
@@ -81,6 +82,28 @@ std::string GroupOf(const std::string& name) {
   return std::vector<std::string>(absl::StrSplit(name, '.'))[0];  // stageN, fc
 }
 
+// bearpaw's names: one `features` Sequential of conv[, bn], relu per conv
+// and a max pool per stage, and `classifier` for fc.
+std::function<std::string(const std::string&)> ReferenceNames(const VggSpec& spec) {
+  std::map<std::string, std::string> modules = {{"fc", "classifier"}};
+  int index = 0;
+  const auto& stages = Configurations().at(spec.depth());
+  for (size_t s = 0; s < stages.size(); ++s) {
+    for (size_t i = 0; i < stages[s].size(); ++i) {
+      const std::string prefix = absl::StrCat("stage", s + 1, ".");
+      modules[absl::StrCat(prefix, "conv", i + 1)] = absl::StrCat("features.", index++);
+      if (spec.batch_norm())
+        modules[absl::StrCat(prefix, "bn", i + 1)] = absl::StrCat("features.", index++);
+      ++index;  // relu
+    }
+    ++index;  // max pool
+  }
+  return [modules](const std::string& name) {
+    const size_t dot = name.rfind('.');
+    return modules.at(name.substr(0, dot)) + name.substr(dot);
+  };
+}
+
 absl::StatusOr<std::shared_ptr<Network>> CreateVgg(const VggSpec& spec,
                                                    const ModelContext& context) {
   if (Configurations().count(spec.depth()) == 0) {
@@ -95,11 +118,19 @@ absl::StatusOr<std::shared_ptr<Network>> CreateVgg(const VggSpec& spec,
     Vgg model(spec, context);
     // bearpaw's VGG draws the classifier from normal(0, 0.01), bias 0.
     Initialize(*model, spec.init(), context.seed, LinearInit::kNormal);
-    return MakeNetwork(
+    auto network = MakeNetwork(
         model,
         absl::StrCat("VGG-", spec.depth(), spec.batch_norm() ? "-BN" : "",
                      spec.width_divisor() > 1 ? absl::StrCat("/", spec.width_divisor()) : ""),
         GroupOf);
+    network->reference = {
+        "vgg",
+        absl::StrFormat(R"({"depth": %d, "batch_norm": %s, "width_divisor": %d, )"
+                        R"("num_classes": %d, "in_channels": %d})",
+                        spec.depth(), spec.batch_norm() ? "true" : "false", spec.width_divisor(),
+                        context.num_classes, context.channels),
+        ReferenceNames(spec)};
+    return network;
   });
 }
 

@@ -15,7 +15,10 @@
 //   model { wide_resnet { depth: 28 widen_factor: 4 } }
 #include <torch/torch.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "models/conv.h"
 #include "models/model.h"
@@ -116,6 +119,17 @@ std::string GroupOf(const std::string& name) {
   return top;
 }
 
+// bearpaw's names: its blocks sit in `blockN.layer`, its shortcut is
+// `convShortcut`.
+std::string ReferenceName(const std::string& name) {
+  std::vector<std::string> parts = absl::StrSplit(name, '.');
+  if (parts.size() > 2 && absl::StartsWith(parts[0], "block")) {
+    parts.insert(parts.begin() + 1, "layer");
+    if (parts[3] == "shortcut") parts[3] = "convShortcut";
+  }
+  return absl::StrJoin(parts, ".");
+}
+
 absl::StatusOr<std::shared_ptr<Network>> CreateWideResnet(const WideResnetSpec& spec,
                                                           const ModelContext& context) {
   if (spec.depth() < 10 || (spec.depth() - 4) % 6 != 0) {
@@ -139,6 +153,14 @@ absl::StatusOr<std::shared_ptr<Network>> CreateWideResnet(const WideResnetSpec& 
                                             spec.batch_norm() ? "" : " (no BN)"),
                                GroupOf);
     network->stages = model->Stages();
+    network->reference = {
+        "wrn",
+        absl::StrFormat(
+            R"({"depth": %d, "widen_factor": %d, "num_classes": %d, "in_channels": %d, )"
+            R"("drop_rate": %.17g, "batch_norm": %s})",
+            spec.depth(), spec.widen_factor(), context.num_classes, context.channels,
+            spec.dropout(), spec.batch_norm() ? "true" : "false"),
+        ReferenceName};
     return network;
   });
 }

@@ -73,14 +73,14 @@ std::string Title(const FigureTarget& target, const std::string& subtitle) {
 }
 
 // Writes <sweep>_<kind>.dat and .gp and draws the .png and .svg.
-absl::Status Draw(const FigureTarget& target, const std::string& kind,
-                  const std::string& subtitle, const std::string& settings,
-                  const std::string& data, const std::vector<std::string>& plots) {
-  const std::string name =
-      absl::StrCat(absl::StrReplaceAll(target.sweep, {{"/", "_"}}), "_", kind);
+absl::Status Draw(const FigureTarget& target, const std::string& kind, const std::string& subtitle,
+                  const std::string& settings, const std::string& data,
+                  const std::vector<std::string>& plots) {
+  const std::string name = absl::StrCat(absl::StrReplaceAll(target.sweep, {{"/", "_"}}), "_", kind);
   const std::string base = (fs::path(target.out) / name).string();
   RETURN_IF_ERROR(WriteFileAtomically(base + ".dat", data));
-  const std::string body = absl::StrCat(CommonSettings(Title(target, subtitle)), settings, "data = ", GnuplotQuote(base + ".dat"), "\nplot ",
+  const std::string body = absl::StrCat(CommonSettings(Title(target, subtitle)), settings,
+                                        "data = ", GnuplotQuote(base + ".dat"), "\nplot ",
                                         absl::StrJoin(plots, ", \\\n  "));
   RETURN_IF_ERROR(RunGnuplot(base + ".gp", GnuplotFigure(base, kWidth, kHeight, body)));
   target.written->push_back(name + ".png");
@@ -176,11 +176,13 @@ absl::Status ParamsFigure(const FigureTarget& target, const std::vector<const Po
       xy.push_back({std::log10(static_cast<double>(p->learned)), 100 * p->final_top1.mean});
     }
     data += "\n\n";
-    std::string title = key.second.empty() ? key.first : absl::StrCat(key.first, ", fixed ", key.second);
+    std::string title =
+        key.second.empty() ? key.first : absl::StrCat(key.first, ", fixed ", key.second);
     const std::string color = colors.at(key.first);
     const std::string style = KindStyle(key.second);
     if (xy.size() < 2) {
-      plots.push_back(SeriesPlot(index++, spread, color, style, spread ? "yerrorbars" : "points", title));
+      plots.push_back(
+          SeriesPlot(index++, spread, color, style, spread ? "yerrorbars" : "points", title));
       continue;
     }
     auto [a, b] = Fit(xy);
@@ -208,8 +210,7 @@ bool SlicesSeveralDimensions(const std::vector<const Point*>& points) {
   return dimensions.size() >= 2;
 }
 
-absl::Status DimensionsFigure(const FigureTarget& target,
-                              const std::vector<const Point*>& points) {
+absl::Status DimensionsFigure(const FigureTarget& target, const std::vector<const Point*>& points) {
   if (!SlicesSeveralDimensions(points)) return absl::OkStatus();
   std::map<std::string, std::vector<const Point*>> series;
   for (const Point* p : points) {

@@ -26,9 +26,9 @@ namespace rwn {
 class ReportPage;
 
 struct FigureTarget {
-  std::string out;    // the report folder
-  std::string sweep;  // the sweep's name
-  std::string title;  // the figure's title; "" = the sweep's name
+  std::string out;                    // the report folder
+  std::string sweep;                  // the sweep's name
+  std::string title;                  // the figure's title; "" = the sweep's name
   std::vector<std::string>* written;  // gets the names of the PNGs drawn
   ReportPage* page = nullptr;         // gets each figure drawn, if given
 };

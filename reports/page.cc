@@ -49,10 +49,10 @@ void ReportPage::AddFile(const std::string& name, const std::string& what) {
 
 absl::StatusOr<std::vector<std::string>> ReportPage::Write(const std::string& out) const {
   std::string md = absl::StrCat("# ", title_, "\n\n", about_, "\n");
-  std::string html = absl::StrCat("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>",
-                                  HtmlEscape(title_), "</title><style>", kStyle,
-                                  "</style></head><body>\n<h1>", HtmlEscape(title_), "</h1>\n<p>",
-                                  HtmlEscape(about_), "</p>\n");
+  std::string html =
+      absl::StrCat("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>",
+                   HtmlEscape(title_), "</title><style>", kStyle, "</style></head><body>\n<h1>",
+                   HtmlEscape(title_), "</h1>\n<p>", HtmlEscape(about_), "</p>\n");
   for (Section s : sections_) {
     // Under a page of the same title, the caption alone heads the section.
     if (s.heading == title_ && !s.caption.empty()) {
@@ -75,11 +75,13 @@ absl::StatusOr<std::vector<std::string>> ReportPage::Write(const std::string& ou
       }
       continue;
     }
-    ASSIGN_OR_RETURN(const std::string svg, InlineSvg((fs::path(out) / (s.figure + ".svg")).string()));
+    ASSIGN_OR_RETURN(const std::string svg,
+                     InlineSvg((fs::path(out) / (s.figure + ".svg")).string()));
     absl::StrAppend(&md, "![", s.heading, "](", s.figure, ".png)\n\n[SVG](", s.figure,
                     ".svg) · [data](", s.figure, ".dat) · [gnuplot script](", s.figure, ".gp)\n");
-    absl::StrAppend(&html, svg, "\n<p class=\"files\"><a href=\"", s.figure, ".svg\">SVG</a> · <a href=\"",
-                    s.figure, ".dat\">data</a> · <a href=\"", s.figure, ".gp\">gnuplot script</a></p>\n");
+    absl::StrAppend(&html, svg, "\n<p class=\"files\"><a href=\"", s.figure,
+                    ".svg\">SVG</a> · <a href=\"", s.figure, ".dat\">data</a> · <a href=\"",
+                    s.figure, ".gp\">gnuplot script</a></p>\n");
   }
   if (!files_.empty()) {
     absl::StrAppend(&md, "\n## Files\n\n");

@@ -17,8 +17,7 @@ constexpr int kDataClassTensor = 2;
 constexpr int kDtypeString = 7;
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 Event MakeEvent(int64_t step) {
@@ -71,8 +70,7 @@ absl::Status EventFile::AddScalars(int64_t step, const std::vector<Scalar>& scal
   return Append(event.SerializeAsString());
 }
 
-absl::Status EventFile::AddText(int64_t step, const std::string& tag,
-                                const std::string& markdown) {
+absl::Status EventFile::AddText(int64_t step, const std::string& tag, const std::string& markdown) {
   Event event = MakeEvent(step);
   Summary::Value* value = event.mutable_summary()->add_value();
   value->set_tag(tag);

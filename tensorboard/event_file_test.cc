@@ -28,10 +28,9 @@ TEST(RecordsTest, AFramedRecordHasItsLengthDataAndChecksums) {
   EXPECT_EQ(record.substr(0, 8), std::string("\x03\0\0\0\0\0\0\0", 8));
   EXPECT_EQ(record.substr(12, 3), "abc");
   const uint32_t crc = MaskedCrc32c("abc");
-  EXPECT_EQ(record.substr(15), std::string({static_cast<char>(crc & 0xff),
-                                            static_cast<char>((crc >> 8) & 0xff),
-                                            static_cast<char>((crc >> 16) & 0xff),
-                                            static_cast<char>(crc >> 24)}));
+  EXPECT_EQ(record.substr(15),
+            std::string({static_cast<char>(crc & 0xff), static_cast<char>((crc >> 8) & 0xff),
+                         static_cast<char>((crc >> 16) & 0xff), static_cast<char>(crc >> 24)}));
 }
 
 TEST(RecordsTest, ReadingStopsAtARecordCutShortOrCorrupt) {
