@@ -35,8 +35,8 @@ int Export(const std::vector<std::string>&) {
   }
   absl::StatusOr<LoadedRun> run = LoadRun(FLAGS_run);
   if (!run.ok()) return Fail(run.status());
-  const absl::Status written = FLAGS_format == "whole" ? ExportWhole(*run, FLAGS_out)
-                                                       : ExportDelta(*run, FLAGS_out);
+  const absl::Status written =
+      FLAGS_format == "whole" ? ExportWhole(*run, FLAGS_out) : ExportDelta(*run, FLAGS_out);
   if (!written.ok()) return Fail(written);
   std::printf("%s: %s of %s after %d epochs (%s)\n", FLAGS_out.c_str(),
               FLAGS_format == "whole" ? "every weight" : "the learned entries",

@@ -20,15 +20,24 @@ constexpr char kFormatKey[] = "rwn.format";
 
 std::string DtypeName(torch::ScalarType type) {
   switch (type) {
-    case torch::kFloat: return "F32";
-    case torch::kDouble: return "F64";
-    case torch::kHalf: return "F16";
-    case torch::kBFloat16: return "BF16";
-    case torch::kLong: return "I64";
-    case torch::kInt: return "I32";
-    case torch::kByte: return "U8";
-    case torch::kBool: return "BOOL";
-    default: return "";
+    case torch::kFloat:
+      return "F32";
+    case torch::kDouble:
+      return "F64";
+    case torch::kHalf:
+      return "F16";
+    case torch::kBFloat16:
+      return "BF16";
+    case torch::kLong:
+      return "I64";
+    case torch::kInt:
+      return "I32";
+    case torch::kByte:
+      return "U8";
+    case torch::kBool:
+      return "BOOL";
+    default:
+      return "";
   }
 }
 
@@ -127,13 +136,14 @@ absl::Status ExpandDelta(const std::string& delta, const std::string& path) {
   torch::NoGradGuard no_grad;
   for (const StoredTensor& stored : file.tensors) {
     auto refuse = [&](const std::string& why) {
-      return absl::InvalidArgumentError(absl::StrCat(delta, ": tensor \"", stored.name, "\" ", why));
+      return absl::InvalidArgumentError(
+          absl::StrCat(delta, ": tensor \"", stored.name, "\" ", why));
     };
     const torch::Tensor* target = parameters.find(stored.name);
     if (target == nullptr) target = buffers.find(stored.name);
     if (target != nullptr && DtypeName(target->scalar_type()) != stored.dtype) {
-      return refuse(absl::StrCat("is ", stored.dtype, "; the model's is ",
-                                 DtypeName(target->scalar_type())));
+      return refuse(
+          absl::StrCat("is ", stored.dtype, "; the model's is ", DtypeName(target->scalar_type())));
     }
     if (torch::Tensor* parameter = parameters.find(stored.name)) {
       const torch::Tensor mask = LearnedMask(run.plan, stored.name, parameter->sizes().vec());
@@ -144,7 +154,8 @@ absl::Status ExpandDelta(const std::string& delta, const std::string& path) {
       parameter->masked_scatter_(mask.to(parameter->device()),
                                  Load(stored, *parameter).to(parameter->device()));
     } else if (torch::Tensor* buffer = buffers.find(stored.name)) {
-      if (stored.shape != buffer->sizes().vec()) return refuse("has another shape than the model's");
+      if (stored.shape != buffer->sizes().vec())
+        return refuse("has another shape than the model's");
       buffer->copy_(Load(stored, *buffer));
     } else {
       return refuse("is neither a parameter nor a buffer of the spec's model");

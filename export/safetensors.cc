@@ -75,9 +75,9 @@ absl::StatusOr<StoredTensor> ReadEntry(const std::string& path, const std::strin
 }  // namespace
 
 int DtypeSize(const std::string& dtype) {
-  static const auto* const kSizes = new std::map<std::string, int>{
-      {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4},
-      {"I16", 2}, {"I8", 1},  {"U8", 1},  {"BOOL", 1}};
+  static const auto* const kSizes =
+      new std::map<std::string, int>{{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},
+                                     {"I32", 4}, {"I16", 2}, {"I8", 1},  {"U8", 1},   {"BOOL", 1}};
   auto it = kSizes->find(dtype);
   return it == kSizes->end() ? 0 : it->second;
 }
@@ -99,9 +99,9 @@ absl::Status WriteSafetensors(const std::string& path, const Safetensors& file) 
     }
     const int size = DtypeSize(t.dtype);
     if (size == 0 || static_cast<int64_t>(t.bytes.size()) != Elements(t.shape) * size) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "tensor \"", t.name, "\": ", t.bytes.size(), " bytes do not hold dtype ", t.dtype,
-          " of shape [", absl::StrJoin(t.shape, ","), "]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tensor \"", t.name, "\": ", t.bytes.size(), " bytes do not hold dtype ",
+                       t.dtype, " of shape [", absl::StrJoin(t.shape, ","), "]"));
     }
     entries.push_back(absl::StrCat(JsonString(t.name), ":{\"dtype\":", JsonString(t.dtype),
                                    ",\"shape\":[", absl::StrJoin(t.shape, ","),

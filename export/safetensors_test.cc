@@ -23,10 +23,9 @@ TEST(SafetensorsTest, TheFileIsItsHeaderLengthJsonHeaderAndData) {
   file.tensors = {{"w", "F32", {2}, Floats({1.5f, -2.0f})}, {"n", "I64", {}, std::string(8, '\0')}};
   ASSERT_OK(WriteSafetensors(path, file));
   const std::string bytes = *ReadFile(path);
-  const std::string header =
-      R"({"__metadata__":{"format":"pt","spec":"name: \"x\"\u000a"},)"
-      R"("w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-      R"("n":{"dtype":"I64","shape":[],"data_offsets":[8,16]}})";
+  const std::string header = R"({"__metadata__":{"format":"pt","spec":"name: \"x\"\u000a"},)"
+                             R"("w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                             R"("n":{"dtype":"I64","shape":[],"data_offsets":[8,16]}})";
   const size_t padded = (header.size() + 7) / 8 * 8;
   ASSERT_EQ(bytes.size(), 8 + padded + 16);
   EXPECT_EQ(static_cast<uint8_t>(bytes[0]), padded);

@@ -80,9 +80,9 @@ absl::Status Draw(const FigureTarget& target, const std::string& kind, const std
   const std::string base = (fs::path(target.out) / name).string();
   RETURN_IF_ERROR(WriteFileAtomically(base + ".dat", data));
   const std::string body = absl::StrCat(CommonSettings(Title(target, subtitle)), settings,
-                                        "data = ", GnuplotQuote(base + ".dat"), "\nplot ",
+                                        "data = ", GnuplotQuote(name + ".dat"), "\nplot ",
                                         absl::StrJoin(plots, ", \\\n  "));
-  RETURN_IF_ERROR(RunGnuplot(base + ".gp", GnuplotFigure(base, kWidth, kHeight, body)));
+  RETURN_IF_ERROR(RunGnuplot(base + ".gp", GnuplotFigure(name, kWidth, kHeight, body)));
   target.written->push_back(name + ".png");
   if (target.page != nullptr) {
     target.page->AddFigure(target.title.empty() ? target.sweep : target.title, subtitle, name);

@@ -1,5 +1,7 @@
 #include "reports/gnuplot.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "core/files.h"
 #include "core/shell.h"
@@ -38,7 +40,10 @@ std::string GnuplotFigure(const std::string& base, int width, int height, const 
 
 absl::Status RunGnuplot(const std::string& script_path, const std::string& script) {
   RETURN_IF_ERROR(WriteFileAtomically(script_path, script));
-  const auto [status, output] = RunShell(absl::StrCat("gnuplot ", ShellQuote(script_path)));
+  const std::filesystem::path path(script_path);
+  const auto [status, output] = RunShell(
+      absl::StrCat("cd ", ShellQuote(path.has_parent_path() ? path.parent_path().string() : "."),
+                   " && gnuplot ", ShellQuote(path.filename().string())));
   if (status != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("gnuplot failed on ", script_path,

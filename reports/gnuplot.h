@@ -19,11 +19,13 @@ std::string GnuplotQuote(const std::string& text);
 std::string SeriesColor(int index);
 
 // A script that draws `body` (settings and plot commands) twice, into
-// `base`.png and `base`.svg, `width` x `height` pixels.
+// `base`.png and `base`.svg, `width` x `height` pixels. Paths in scripts are
+// relative to the script's folder, where RunGnuplot runs them, so a report
+// folder can be moved and its figures redrawn (`gnuplot NAME.gp` there).
 std::string GnuplotFigure(const std::string& base, int width, int height, const std::string& body);
 
-// Writes `script` to `script_path` and runs gnuplot on it; the error names
-// the script and repeats gnuplot's output.
+// Writes `script` to `script_path` and runs gnuplot on it in the script's
+// folder; the error names the script and repeats gnuplot's output.
 absl::Status RunGnuplot(const std::string& script_path, const std::string& script);
 
 }  // namespace rwn

@@ -121,6 +121,9 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   // A log axis labelled 1k, 10k, ..., and the legend outside the data.
   EXPECT_THAT(params, HasSubstr("set logscale x\nset format x '%.0s%c'"));
   EXPECT_THAT(params, HasSubstr("set key outside right"));
+  // Paths relative to the report folder, which can be moved and redrawn.
+  EXPECT_THAT(params, HasSubstr("set output \"t1_params.png\""));
+  EXPECT_THAT(params, HasSubstr("data = \"t1_params.dat\""));
   EXPECT_THAT(*ReadFile((root_ / "report/t1_params.dat").string()), HasSubstr("100 82 2.82843\n"));
 }
 

@@ -152,13 +152,13 @@ absl::Status DrawFigure(const std::string& title, const Analyzed& analyzed,
   };
   const std::string body = absl::StrCat(
       "set multiplot layout 2,1 title ", GnuplotQuote(title), "\n",
-      "data = ", GnuplotQuote(data_path),
+      "data = ", GnuplotQuote("weights.dat"),
       "\nset grid\nset border 3\nset tics nomirror\nset key outside right top vertical Left "
       "reverse\nset xlabel 'conv layer (forward order)'\nset ylabel 'mean |w|'\n",
       plot(2), "set ylabel 'variance of w (log scale)'\nset logscale y\n", plot(3),
       "unset multiplot");
   return RunGnuplot((fs::path(out) / "weights.gp").string(),
-                    GnuplotFigure((fs::path(out) / "weights").string(), 1100, 900, body));
+                    GnuplotFigure("weights", 1100, 900, body));
 }
 
 }  // namespace
