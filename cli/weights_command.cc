@@ -51,7 +51,7 @@ const Command kWeights{"weights",
                        "      mean |w| and variance (also written to DIR/weights.csv); with\n"
                        "      --runs, every finished run and the paper's Figure 6 (weights.png).\n",
                        __FILE__,
-                       {"runs", "out", "threads"},
+                       {"run", "runs", "out", "threads"},
                        Weights};
 
 }  // namespace rwn::cli

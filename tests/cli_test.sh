@@ -69,7 +69,17 @@ expect 2 augmented-prefix "cache_frozen_prefix = true needs un-augmented data, b
 # Missing spec file, unknown flag, unknown command.
 expect 2 no-spec-file "nope.pbtxt: cannot open" -- train --spec="$TMP/nope.pbtxt" --out="$OUT"
 expect 2 unknown-flag "unknown flag --sped" -- train --sped=x
-expect 2 unknown-command "unknown command 'fly'; allowed: train, launch, sweep, report, weights, count" -- fly
+expect 2 unknown-command "unknown command 'fly'; allowed: train, launch, sweep, report, weights, export, count" -- fly
+
+# Export: what it needs, the formats it writes, a file that is not a delta.
+expect 2 export-needs "export needs --run=DIR --out=F.safetensors [--format=whole|delta], or --delta=D.safetensors --out=F.safetensors" -- \
+  export --out="$TMP/x.safetensors"
+expect 2 export-format "--format=onnx; allowed: whole, delta" -- \
+  export --run="$TMP" --out="$TMP/x.safetensors" --format=onnx
+printf 'not a safetensors file' >"$TMP/not.safetensors"
+expect 2 export-not-delta "$TMP/not.safetensors: not a safetensors file" -- \
+  export --delta="$TMP/not.safetensors" --out="$TMP/x.safetensors"
+[[ ! -e "$TMP/x.safetensors" ]] || fail "a refused export wrote $TMP/x.safetensors"
 
 # A flag of another subcommand is refused, naming its owner and what the
 # subcommand takes; each subcommand's --help lists only its own flags.
