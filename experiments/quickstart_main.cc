@@ -55,7 +55,9 @@ int main(int argc, char** argv) {
                                   o.already_finished ? " (earlier run)" : "")});
   }
   std::fputs(table.ToMarkdown().c_str(), stdout);
-  std::printf("\nRun folders (metrics.jsonl, summary.json, log.txt):\n");
+  std::printf(
+      "\nRun folders (metrics.jsonl, summary.json, log.txt; TensorBoard: tensorboard "
+      "--logdir=runs):\n");
   for (const rwn::RunOutcome& o : outcomes) std::printf("  %s\n", o.dir.c_str());
   return 0;
 }
