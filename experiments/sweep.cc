@@ -68,19 +68,16 @@ absl::Status CheckAxes(const SweepSpec& sweep) {
 
 absl::StatusOr<std::vector<SweepPoint>> ExpandSweep(const SweepSpec& sweep) {
   if (absl::Status status = CheckAxes(sweep); !status.ok()) return status;
-  // Odometer over the axes (last axis fastest), then over the seeds.
-  std::vector<SweepPoint> points;
+  // The grid: an odometer over the axes, last axis fastest.
+  std::vector<ExperimentSpec> grid;
   std::vector<int> at(sweep.axis_size(), 0);
-  const std::vector<uint64_t> seeds =
-      sweep.seeds_size() > 0 ? std::vector<uint64_t>(sweep.seeds().begin(), sweep.seeds().end())
-                             : std::vector<uint64_t>{sweep.base().seed()};
   SweepCoordinates coordinates;
   coordinates.set_name(sweep.base().name());
   for (const SweepAxis& axis : sweep.axis()) coordinates.add_axis(axis.name());
   while (true) {
     ExperimentSpec spec = sweep.base();
     *spec.mutable_sweep() = coordinates;
-    spec.mutable_sweep()->set_point(static_cast<int>(points.size() / seeds.size()));
+    spec.mutable_sweep()->set_point(static_cast<int>(grid.size()));
     for (int a = 0; a < sweep.axis_size(); ++a) {
       const SweepValue& value = sweep.axis(a).value(at[a]);
       spec.MergeFrom(value.patch());
@@ -89,15 +86,24 @@ absl::StatusOr<std::vector<SweepPoint>> ExpandSweep(const SweepSpec& sweep) {
     const std::string name = absl::StrJoin(spec.sweep().label(), "/");
     spec.set_name(name.empty() ? sweep.base().name()
                                : absl::StrCat(sweep.base().name(), "/", name));
-    for (uint64_t seed : seeds) {
+    grid.push_back(std::move(spec));
+    int a = sweep.axis_size() - 1;
+    while (a >= 0 && ++at[a] == sweep.axis(a).value_size()) at[a--] = 0;
+    if (a < 0) break;
+  }
+  // The whole grid once per seed, so that a sweep stopped part way has whole
+  // grids of its first seeds rather than every seed of its first points.
+  const std::vector<uint64_t> seeds =
+      sweep.seeds_size() > 0 ? std::vector<uint64_t>(sweep.seeds().begin(), sweep.seeds().end())
+                             : std::vector<uint64_t>{sweep.base().seed()};
+  std::vector<SweepPoint> points;
+  for (uint64_t seed : seeds) {
+    for (const ExperimentSpec& spec : grid) {
       SweepPoint point{static_cast<int>(points.size()), spec};
       point.spec.set_seed(seed);
       if (sweep.seeds_size() > 0) absl::StrAppend(point.spec.mutable_name(), "/seed-", seed);
       points.push_back(std::move(point));
     }
-    int a = sweep.axis_size() - 1;
-    while (a >= 0 && ++at[a] == sweep.axis(a).value_size()) at[a--] = 0;
-    if (a < 0) break;
   }
   return points;
 }

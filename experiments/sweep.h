@@ -16,7 +16,7 @@ namespace rwn {
 // its name is "<sweep>/<label>/.../<label>", with "/seed-N" when the sweep
 // lists seeds; spec.sweep() says where it sits in the grid.
 struct SweepPoint {
-  int index = 0;        // 0-based, in grid order (last axis fastest, seeds last)
+  int index = 0;        // 0-based: the grid (last axis fastest) once per seed
   ExperimentSpec spec;  // the merged spec, with its name, seed and coordinates
 };
 

@@ -89,19 +89,21 @@ TEST(SweepTest, TheGridIsTheProductOfTheAxesTimesTheSeeds) {
   )pb"));
   ASSERT_OK(points);
   ASSERT_EQ(points->size(), 12u);
+  // The whole grid for seed 1, then for seed 2.
   EXPECT_EQ((*points)[0].spec.name(), "grid/0.1/random/seed-1");
-  EXPECT_EQ((*points)[1].spec.name(), "grid/0.1/random/seed-2");
-  EXPECT_EQ((*points)[2].spec.name(), "grid/0.1/zero/seed-1");
+  EXPECT_EQ((*points)[1].spec.name(), "grid/0.1/zero/seed-1");
+  EXPECT_EQ((*points)[5].spec.name(), "grid/0.7/zero/seed-1");
+  EXPECT_EQ((*points)[6].spec.name(), "grid/0.1/random/seed-2");
   EXPECT_EQ((*points)[11].spec.name(), "grid/0.7/zero/seed-2");
   EXPECT_EQ((*points)[11].spec.seed(), 2u);
   EXPECT_EQ((*points)[11].spec.learn().fixed(), LearnSpec::ZERO);
   EXPECT_EQ((*points)[11].index, 11);
-  const SweepCoordinates& coordinates = (*points)[7].spec.sweep();
+  const SweepCoordinates& coordinates = (*points)[3].spec.sweep();
   EXPECT_EQ(coordinates.name(), "grid");
   EXPECT_THAT(coordinates.axis(), ::testing::ElementsAre("fraction", "fixed"));
   EXPECT_THAT(coordinates.label(), ::testing::ElementsAre("0.4", "zero"));
   EXPECT_EQ(coordinates.point(), 3);                // 0.1/random, 0.1/zero, 0.4/random, 0.4/zero
-  EXPECT_EQ((*points)[6].spec.sweep().point(), 3);  // its other seed
+  EXPECT_EQ((*points)[9].spec.sweep().point(), 3);  // its other seed
   // No axes: the base alone.
   auto single = ExpandSweep(Parse(kBase));
   ASSERT_OK(single);
