@@ -22,6 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kWidth = 1100, kHeight = 600;
+// Sweeps with more points than this get no curves figure: their lines
+// would not be told apart.
+constexpr size_t kMostCurves = 7;  // as many as SeriesColor has
 
 // y = a + b x by least squares.
 std::pair<double, double> Fit(const std::vector<std::pair<double, double>>& xy) {
@@ -45,8 +48,7 @@ std::map<std::string, std::string> ModelColors(const std::vector<const Point*>& 
 
 // Whether some point has several seeds (then error bars are drawn).
 bool HasSpread(const std::vector<const Point*>& points) {
-  return std::any_of(points.begin(), points.end(),
-                     [](const Point* p) { return p->final_top1.n > 1; });
+  return std::any_of(points.begin(), points.end(), [](const Point* p) { return p->top1.n > 1; });
 }
 
 // Marker and dash of a fixed-weight kind.
@@ -56,7 +58,7 @@ std::string KindStyle(const std::string& fixed) {
 
 // A point's x, mean and std (in %) as a data line.
 std::string DataLine(double x, const Point& p) {
-  return absl::StrCat(x, " ", 100 * p.final_top1.mean, " ", 100 * p.final_top1.std, "\n");
+  return absl::StrCat(x, " ", 100 * p.top1.mean, " ", 100 * p.top1.std, "\n");
 }
 
 // The settings every figure shares: title, y axis, grid, legend outside.
@@ -130,7 +132,7 @@ absl::Status FractionFigure(const FigureTarget& target, const std::vector<const 
                                absl::StrCat(key.first, ", fixed ", key.second)));
   }
   for (const Point* p : references) {
-    plots.push_back(absl::StrCat(100 * p->final_top1.mean, " with lines linecolor rgb '",
+    plots.push_back(absl::StrCat(100 * p->top1.mean, " with lines linecolor rgb '",
                                  colors.at(p->model), "' dashtype 3 linewidth 2 title ",
                                  GnuplotQuote(absl::StrCat(p->model, ", all learned"))));
   }
@@ -173,7 +175,7 @@ absl::Status ParamsFigure(const FigureTarget& target, const std::vector<const Po
     std::vector<std::pair<double, double>> xy;
     for (const Point* p : members) {
       data += DataLine(static_cast<double>(p->learned), *p);
-      xy.push_back({std::log10(static_cast<double>(p->learned)), 100 * p->final_top1.mean});
+      xy.push_back({std::log10(static_cast<double>(p->learned)), 100 * p->top1.mean});
     }
     data += "\n\n";
     std::string title =
@@ -226,8 +228,7 @@ absl::Status DimensionsFigure(const FigureTarget& target, const std::vector<cons
     for (const Point* p : members) {
       const std::string label = p->labels.empty() ? p->name : p->labels.back();
       auto same = std::find_if(labelled.begin(), labelled.end(), [&](const auto& entry) {
-        return entry.first->learned == p->learned &&
-               entry.first->final_top1.mean == p->final_top1.mean;
+        return entry.first->learned == p->learned && entry.first->top1.mean == p->top1.mean;
       });
       if (same == labelled.end()) {
         labelled.push_back({p, label});
@@ -236,8 +237,8 @@ absl::Status DimensionsFigure(const FigureTarget& target, const std::vector<cons
       }
     }
     for (const auto& [p, label] : labelled) {
-      absl::StrAppend(&data, p->learned, " ", 100 * p->final_top1.mean, " ",
-                      100 * p->final_top1.std, " ", label, "\n");
+      absl::StrAppend(&data, p->learned, " ", 100 * p->top1.mean, " ", 100 * p->top1.std, " ",
+                      label, "\n");
     }
     data += "\n\n";
     const std::string color = SeriesColor(index);
@@ -251,6 +252,41 @@ absl::Status DimensionsFigure(const FigureTarget& target, const std::vector<cons
               absl::StrCat("set xlabel 'learned parameters (log scale)'\nset logscale x\n",
                            "set format x '%.0s%c'\nset mxtics 10\n"),
               data, plots);
+}
+
+absl::Status CurvesFigure(const FigureTarget& target, const std::vector<const Point*>& points) {
+  if (points.empty() || points.size() > kMostCurves) return absl::OkStatus();
+  const bool several_epochs = std::any_of(
+      points.begin(), points.end(), [](const Point* p) { return p->epoch_test_top1.size() >= 2; });
+  if (!several_epochs) return absl::OkStatus();
+  const bool spread = HasSpread(points);
+  std::string data;
+  std::vector<std::string> plots;
+  int index = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const Point& p = *points[i];
+    const std::string color = SeriesColor(i);
+    const std::string label = p.labels.empty() ? p.name : absl::StrJoin(p.labels, " / ");
+    for (const bool validation : {false, true}) {
+      const std::vector<Stat>& curve = validation ? p.epoch_val_top1 : p.epoch_test_top1;
+      if (std::none_of(curve.begin(), curve.end(), [](const Stat& s) { return s.n > 0; })) {
+        continue;
+      }
+      for (size_t epoch = 0; epoch < curve.size(); ++epoch) {
+        if (curve[epoch].n == 0) continue;
+        absl::StrAppend(&data, epoch + 1, " ", 100 * curve[epoch].mean, " ", 100 * curve[epoch].std,
+                        "\n");
+      }
+      data += "\n\n";
+      plots.push_back(SeriesPlot(index++, spread, color,
+                                 validation ? "pointtype 6 dashtype 2" : "pointtype 7 dashtype 1",
+                                 spread ? "yerrorlines" : "linespoints",
+                                 absl::StrCat(label, validation ? ", validation" : ", test")));
+    }
+  }
+  return Draw(target, "curves",
+              "top-1 accuracy after each epoch: test (solid), validation (dashed)",
+              "set xlabel 'epoch'\nset xtics 1\nset ylabel 'top-1 accuracy (%)'\n", data, plots);
 }
 
 }  // namespace rwn

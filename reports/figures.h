@@ -8,6 +8,8 @@
 //   dims      accuracy against learned parameters per sliced weight
 //             dimension, each point labelled (Figure 2); for a sweep that
 //             slices more than one dimension (which gets no other figure)
+//   curves    test (and validation) top-1 after each epoch, one colour per
+//             point, for sweeps of at most 7 points trained 2 or more epochs
 // One colour per model (colour-blind-safe), one marker and line style per
 // fixed-weight kind (random: filled circles, solid; zero: open squares,
 // dashed); mean with error bars (sample std over seeds) where a point has
@@ -41,6 +43,7 @@ bool SlicesSeveralDimensions(const std::vector<const Point*>& points);
 absl::Status FractionFigure(const FigureTarget& target, const std::vector<const Point*>& points);
 absl::Status ParamsFigure(const FigureTarget& target, const std::vector<const Point*>& points);
 absl::Status DimensionsFigure(const FigureTarget& target, const std::vector<const Point*>& points);
+absl::Status CurvesFigure(const FigureTarget& target, const std::vector<const Point*>& points);
 
 }  // namespace rwn
 

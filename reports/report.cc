@@ -67,6 +67,7 @@ absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* un
     run.dir = folder.dir();
     ASSIGN_OR_RETURN(run.spec, folder.ReadSpec());
     ASSIGN_OR_RETURN(run.summary, folder.ReadSummary());
+    ASSIGN_OR_RETURN(run.epochs, folder.ReadMetrics());
     runs.push_back(std::move(run));
   }
   auto order = [](const RunRecord& run) {
@@ -110,6 +111,24 @@ std::string PointName(const ExperimentSpec& spec) {
   return absl::StrJoin(parts, "/");
 }
 
+// The point's per-epoch test and validation top-1 over its runs.
+void EpochCurves(const std::vector<const RunRecord*>& runs, Point* p) {
+  std::vector<std::vector<double>> test, val;
+  for (const RunRecord* run : runs) {
+    for (const EpochMetrics& epoch : run->epochs) {
+      if (epoch.epoch() < 1) continue;
+      const size_t at = epoch.epoch() - 1;
+      if (test.size() <= at) test.resize(at + 1), val.resize(at + 1);
+      test[at].push_back(epoch.test_top1());
+      if (epoch.has_val_top1()) val[at].push_back(epoch.val_top1());
+    }
+  }
+  for (size_t at = 0; at < test.size(); ++at) {
+    p->epoch_test_top1.push_back(Summarize(test[at]));
+    p->epoch_val_top1.push_back(Summarize(val[at]));
+  }
+}
+
 }  // namespace
 
 std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs) {
@@ -138,18 +157,24 @@ std::vector<Point> GroupPoints(const std::vector<RunRecord>& runs) {
     p.fixed = first.spec.learn().fixed() == LearnSpec::ZERO ? "zero" : "random";
     p.dimension = SliceDimension(first.spec.learn());
     p.members = first.summary.ensemble().members();
+    p.chosen_by_validation = std::all_of(members.begin(), members.end(), [](const RunRecord* run) {
+      return run->summary.status() == RunSummary::DIVERGED ||
+             run->summary.has_test_top1_at_best_val();
+    });
     std::vector<double> finals, bests, member_means, bases;
     for (const RunRecord* run : members) {
       if (run->summary.status() == RunSummary::DIVERGED) {
         ++p.diverged;
         continue;
       }
-      finals.push_back(run->summary.final_test_top1());
+      finals.push_back(p.chosen_by_validation ? run->summary.test_top1_at_best_val()
+                                              : run->summary.final_test_top1());
       bests.push_back(run->summary.best_test_top1());
       member_means.push_back(run->summary.ensemble().mean_member_test_top1());
       bases.push_back(run->summary.ensemble().base_test_top1());
     }
-    p.final_top1 = Summarize(finals);
+    p.top1 = Summarize(finals);
+    EpochCurves(members, &p);
     p.best_top1 = Summarize(bests);
     p.mean_member_top1 = Summarize(member_means);
     p.base_top1 = Summarize(bases);
@@ -212,9 +237,8 @@ Table PointsTable(const std::vector<Point>& points) {
   for (const Point& p : points) {
     table.AddRow({p.name, p.model, p.dataset,
                   absl::StrCat(WithCommas(p.learned), " / ", WithCommas(p.params)),
-                  absl::StrFormat("%.2f%%", 100 * p.fraction),
-                  absl::StrCat(p.final_top1.n + p.diverged), ResultCell(p.final_top1, p.diverged),
-                  ResultCell(p.best_top1, p.diverged)});
+                  absl::StrFormat("%.2f%%", 100 * p.fraction), absl::StrCat(p.top1.n + p.diverged),
+                  ResultCell(p.top1, p.diverged), ResultCell(p.best_top1, p.diverged)});
   }
   return table;
 }
@@ -244,7 +268,7 @@ Table EnsembleTable(const std::vector<const Point*>& members) {
   for (const Point* p : members) {
     ensembles.AddRow({p->labels.empty() ? p->name : absl::StrJoin(p->labels, " / "), p->model,
                       absl::StrCat(p->members), WithCommas(p->learned),
-                      FormatPercent(p->mean_member_top1), FormatPercent(p->final_top1),
+                      FormatPercent(p->mean_member_top1), FormatPercent(p->top1),
                       FormatPercent(p->base_top1)});
   }
   return ensembles;
@@ -294,7 +318,7 @@ Table PivotTable(const std::vector<const Point*>& members) {
     for (const std::string& column : columns) {
       auto it = cells.find({row, column});
       cells_of_row.push_back(
-          it == cells.end() ? "" : ResultCell(it->second->final_top1, it->second->diverged));
+          it == cells.end() ? "" : ResultCell(it->second->top1, it->second->diverged));
     }
     pivot.AddRow(cells_of_row);
   }
@@ -313,14 +337,17 @@ absl::Status WriteSweep(const std::string& sweep, const std::vector<const Point*
     const std::string title = titles.table().empty() ? sweep : titles.table();
     writer.page->AddTable(title,
                           ensembles ? "test top-1 (%), mean +- std over seeds"
-                                    : "test top-1 (%) after the last epoch, mean +- std over seeds",
+                          : members.front()->chosen_by_validation
+                              ? "test top-1 (%) at the epoch of best validation top-1, mean +- "
+                                "std over seeds"
+                              : "test top-1 (%) after the last epoch, mean +- std over seeds",
                           table, FileStem(sweep) + ".csv");
   }
   if (ensembles) return absl::OkStatus();
   // Figures plot results: a point whose every run diverged has none.
   std::vector<const Point*> results;
   for (const Point* p : members) {
-    if (p->final_top1.n > 0) results.push_back(p);
+    if (p->top1.n > 0) results.push_back(p);
   }
   auto target = [&](const std::string& title) {
     return FigureTarget{writer.out, sweep, title, writer.written, writer.page};
@@ -328,10 +355,12 @@ absl::Status WriteSweep(const std::string& sweep, const std::vector<const Point*
   // Slices of several dimensions are compared in their own figure; one
   // line through all of them would join unrelated points.
   if (SlicesSeveralDimensions(results)) {
-    return DimensionsFigure(target(titles.dims_figure()), results);
+    RETURN_IF_ERROR(DimensionsFigure(target(titles.dims_figure()), results));
+  } else {
+    RETURN_IF_ERROR(FractionFigure(target(titles.fraction_figure()), results));
+    RETURN_IF_ERROR(ParamsFigure(target(titles.params_figure()), results));
   }
-  RETURN_IF_ERROR(FractionFigure(target(titles.fraction_figure()), results));
-  return ParamsFigure(target(titles.params_figure()), results);
+  return CurvesFigure(target(titles.table()), members);
 }
 
 // "a, b and c".

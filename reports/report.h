@@ -13,9 +13,9 @@
 //                             values (the last such axis on a tie), named in
 //                             the corner, columns the other labels (the
 //                             layout of the paper's Table 1)
-//   <sweep>_fraction, <sweep>_params, <sweep>_dims (.png, .svg, with
-//                             their .dat and .gp): the figures of
-//                             reports/figures.h
+//   <sweep>_fraction, <sweep>_params, <sweep>_dims, <sweep>_curves
+//                             (.png, .svg, with their .dat and .gp): the
+//                             figures of reports/figures.h
 //   index.md, index.html      (written by the ReportPage) every table and
 //                             figure on one page
 // A sweep of cheap ensembles gets the layout of Table 4 instead: learned
@@ -39,6 +39,7 @@ struct RunRecord {
   std::string dir;
   ExperimentSpec spec;
   RunSummary summary;
+  std::vector<EpochMetrics> epochs;  // metrics.jsonl
 };
 
 // The ended (finished or diverged) runs below `root` (not the runs inside a
@@ -62,7 +63,15 @@ struct Point {
   std::vector<std::string> labels;  // the point's label on each axis
   std::string model, dataset;
   int64_t params = 0, learned = 0;
-  Stat final_top1, best_top1;
+  // Test top-1 of the point's runs: at the epoch of best validation top-1
+  // when every run held out a validation split (ExperimentSpec.
+  // validation_size; the epoch is chosen without looking at the test set),
+  // else after the last epoch. best_top1: the best test top-1 of any epoch.
+  Stat top1, best_top1;
+  bool chosen_by_validation = false;
+  // Per epoch (index 0 = epoch 1), over the runs that reached it: test and,
+  // with a validation split, validation top-1.
+  std::vector<Stat> epoch_test_top1, epoch_val_top1;
   double fraction = 1;       // learned / params
   std::string fixed;         // "random" or "zero"
   bool all_learned = false;  // no learn block, or one that learns every parameter
@@ -71,7 +80,7 @@ struct Point {
   // (Selector::SlicedDimension): "1 filters", "2 inputs", "3 rows",
   // "4 columns" or "3-4 positions"; "" otherwise.
   std::string dimension;
-  // Cheap ensembles (ExperimentSpec.ensemble): final_top1 is the ensemble's.
+  // Cheap ensembles (ExperimentSpec.ensemble): top1 is the ensemble's.
   int members = 0;  // 0: not an ensemble
   Stat mean_member_top1, base_top1;
   // Runs of the point that diverged; the Stats are over the others.

@@ -27,8 +27,8 @@ class ReportTest : public ::testing::Test {
   // A finished run folder of sweep point `name` ("<sweep>/<label>/...", with
   // a last "/seed-N" when the sweep lists seeds) on the axes `axes_`, at
   // grid position `point`, with seed `seed`.
-  void AddRun(const std::string& name, int seed, const std::string& model, int learned,
-              double final_top1, double best_top1, const std::string& learn = "",
+  void AddRun(const std::string& name, int seed, const std::string& model, int learned, double top1,
+              double best_top1, const std::string& learn = "",
               const std::string& extra_summary = "", const fs::path& under = "runs",
               int point = 0) {
     const fs::path dir = root_ / under / name / absl::StrCat("run", seed);
@@ -47,8 +47,8 @@ class ReportTest : public ::testing::Test {
         absl::StrCat("{\"name\":\"", name, "\",\"model\":\"", model,
                      "\",\"dataset\":\"Fashion-MNIST\",\"params\":1000,"
                      "\"learned_params\":",
-                     learned, ",\"final_test_top1\":", final_top1,
-                     ",\"best_test_top1\":", best_top1, ",\"best_epoch\":2", extra_summary, "}")));
+                     learned, ",\"final_test_top1\":", top1, ",\"best_test_top1\":", best_top1,
+                     ",\"best_epoch\":2", extra_summary, "}")));
   }
 
   std::vector<std::string> axes_ = {"a1", "a2", "a3"};
@@ -76,10 +76,10 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   ASSERT_EQ(points.size(), 4u);
   const Point& block1 = points[1];
   EXPECT_EQ(block1.name, "t1/wrn/cifar10/block1");
-  EXPECT_EQ(block1.final_top1.n, 2);
-  EXPECT_NEAR(block1.final_top1.mean, 0.82, 1e-12);
-  EXPECT_NEAR(block1.final_top1.std, 0.028284271, 1e-8);  // sample std of 0.80, 0.84
-  EXPECT_EQ(FormatPercent(block1.final_top1), "82.00 +- 2.83");
+  EXPECT_EQ(block1.top1.n, 2);
+  EXPECT_NEAR(block1.top1.mean, 0.82, 1e-12);
+  EXPECT_NEAR(block1.top1.std, 0.028284271, 1e-8);  // sample std of 0.80, 0.84
+  EXPECT_EQ(FormatPercent(block1.top1), "82.00 +- 2.83");
   EXPECT_NEAR(block1.fraction, 0.1, 1e-12);
   EXPECT_EQ(points[2].fixed, "zero");
   EXPECT_TRUE(points[0].all_learned);
@@ -185,10 +185,10 @@ TEST_F(ReportTest, DivergedRunsAreCountedNotAveraged) {
   ASSERT_EQ(runs->size(), 4u);
   const std::vector<Point> points = GroupPoints(*runs);
   ASSERT_EQ(points.size(), 2u);
-  EXPECT_EQ(points[0].final_top1.n, 2);
+  EXPECT_EQ(points[0].top1.n, 2);
   EXPECT_EQ(points[0].diverged, 1);
-  EXPECT_NEAR(points[0].final_top1.mean, 0.82, 1e-12);
-  EXPECT_EQ(points[1].final_top1.n, 0);
+  EXPECT_NEAR(points[0].top1.mean, 0.82, 1e-12);
+  EXPECT_EQ(points[1].top1.n, 0);
   EXPECT_EQ(points[1].diverged, 1);
 
   ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
@@ -202,6 +202,87 @@ TEST_F(ReportTest, DivergedRunsAreCountedNotAveraged) {
   ASSERT_OK(data);
   EXPECT_THAT(*data, HasSubstr("0.1 82 "));
   EXPECT_THAT(*data, ::testing::Not(HasSubstr("0.2 ")));
+}
+
+TEST_F(ReportTest, RunsWithAValidationSplitReportTheTestAccuracyAtTheirBestValidationEpoch) {
+  const char* kLearn = "learn { selector { filter_fraction { fraction: 0.1 } } }";
+  // Last epoch 0.80 and 0.84; at the best validation epoch 0.70 and 0.74.
+  AddRun("v/0.1/seed-1", 1, "WRN", 100, 0.80, 0.81, kLearn,
+         ",\"best_val_top1\":0.9,\"best_val_epoch\":1,\"test_top1_at_best_val\":0.70");
+  AddRun("v/0.1/seed-2", 2, "WRN", 100, 0.84, 0.85, kLearn,
+         ",\"best_val_top1\":0.9,\"best_val_epoch\":1,\"test_top1_at_best_val\":0.74");
+  // Without a validation split: the last epoch's.
+  AddRun("w/0.1/seed-1", 1, "WRN", 100, 0.80, 0.81, kLearn);
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_OK(runs);
+  const std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_TRUE(points[0].chosen_by_validation);
+  EXPECT_NEAR(points[0].top1.mean, 0.72, 1e-12);
+  EXPECT_NEAR(points[0].best_top1.mean, 0.83, 1e-12);
+  EXPECT_FALSE(points[1].chosen_by_validation);
+  EXPECT_NEAR(points[1].top1.mean, 0.80, 1e-12);
+
+  ReportPage page("validation", "");
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string(), {}, &page));
+  EXPECT_THAT(*ReadFile((root_ / "report/v.md").string()), HasSubstr("| 0.1 |  72.00 +- 2.83 |"));
+  ASSERT_OK(page.Write((root_ / "report").string()));
+  const std::string index = *ReadFile((root_ / "report/index.md").string());
+  EXPECT_THAT(index, HasSubstr("at the epoch of best validation top-1"));
+  EXPECT_THAT(index, HasSubstr("after the last epoch"));
+}
+
+// Each epoch's metrics line, as training writes it.
+std::string EpochLine(int epoch, double test_top1, double val_top1) {
+  return absl::StrCat("{\"epoch\":", epoch, ",\"test_top1\":", test_top1,
+                      ",\"val_top1\":", val_top1, "}\n");
+}
+
+TEST_F(ReportTest, SmallSweepsGetTheirLearningCurves) {
+  for (int seed : {1, 2}) {
+    const std::string name = absl::StrCat("c/4/seed-", seed);
+    AddRun(name, seed, "WRN", 1000, 0.8, 0.8);
+    ASSERT_OK(WriteFileAtomically(
+        (root_ / "runs" / name / absl::StrCat("run", seed) / "metrics.jsonl").string(),
+        EpochLine(1, 0.5 + 0.1 * seed, 0.6) + EpochLine(2, 0.8, 0.9)));
+  }
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_OK(runs);
+  ASSERT_EQ((*runs)[0].epochs.size(), 2u);
+  EXPECT_DOUBLE_EQ((*runs)[0].epochs[1].val_top1(), 0.9);
+  const std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 1u);
+  ASSERT_EQ(points[0].epoch_test_top1.size(), 2u);
+  EXPECT_NEAR(points[0].epoch_test_top1[0].mean, 0.65, 1e-12);
+  EXPECT_NEAR(points[0].epoch_val_top1[1].mean, 0.9, 1e-12);
+
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
+  const absl::StatusOr<std::string> data = ReadFile((root_ / "report/c_curves.dat").string());
+  ASSERT_OK(data);
+  // Test, then validation: epoch, mean and std in %.
+  EXPECT_THAT(*data, HasSubstr("1 65 7.07107\n2 80 0\n\n\n1 60 0\n2 90 0\n"));
+  EXPECT_TRUE(fs::exists(root_ / "report/c_curves.png"));
+
+  // A sweep of more points than there are colours gets none.
+  for (int i = 0; i < 8; ++i) {
+    AddRun(absl::StrCat("many/", i), 1, "WRN", 1000, 0.8, 0.8, "", "", "runs8", i);
+    ASSERT_OK(WriteFileAtomically(
+        (root_ / "runs8" / absl::StrCat("many/", i) / "run1" / "metrics.jsonl").string(),
+        EpochLine(1, 0.5, 0.6) + EpochLine(2, 0.8, 0.9)));
+  }
+  auto many = ReadRuns((root_ / "runs8").string());
+  ASSERT_OK(many);
+  ASSERT_OK(WriteReport(*many, (root_ / "report8").string()));
+  EXPECT_FALSE(fs::exists(root_ / "report8/many_curves.dat"));
+}
+
+TEST_F(ReportTest, AnUnreadableMetricsLineIsNamed) {
+  AddRun("bad/1", 1, "WRN", 1000, 0.8, 0.8);
+  ASSERT_OK(WriteFileAtomically((root_ / "runs/bad/1/run1/metrics.jsonl").string(),
+                                EpochLine(1, 0.5, 0.6) + "{\"epoch\": oops}\n"));
+  const absl::Status status = ReadRuns((root_ / "runs").string()).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("bad/1/run1/metrics.jsonl:2"));
 }
 
 TEST_F(ReportTest, RowsAreTheAxisWithTheMostValues) {

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/status_macros.h"
 #include "core/text_proto.h"
 #include "google/protobuf/util/json_util.h"
@@ -29,6 +30,23 @@ absl::StatusOr<RunSummary> RunFolder::ReadSummary() const {
   if (status.ok()) return result;
   return absl::DataLossError(absl::StrCat(summary(), ": not a run summary (", status.ToString(),
                                           "); delete the run folder to run it again"));
+}
+
+absl::StatusOr<std::vector<EpochMetrics>> RunFolder::ReadMetrics() const {
+  std::vector<EpochMetrics> epochs;
+  if (!fs::exists(metrics())) return epochs;
+  ASSIGN_OR_RETURN(std::string text, ReadFile(metrics()));
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    ++line_number;
+    EpochMetrics& epoch = epochs.emplace_back();
+    auto status = google::protobuf::util::JsonStringToMessage(std::string(line), &epoch);
+    if (!status.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          metrics(), ":", line_number, ": not an epoch's metrics (", status.ToString(), ")"));
+    }
+  }
+  return epochs;
 }
 
 absl::Status RunFolder::WriteSummary(const RunSummary& result) const {

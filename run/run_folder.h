@@ -16,6 +16,7 @@
 #define RWN_RUN_RUN_FOLDER_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/files.h"
@@ -51,6 +52,9 @@ class RunFolder {
   // atomically.
   absl::StatusOr<RunSummary> ReadSummary() const;
   absl::Status WriteSummary(const RunSummary& summary) const;
+  // metrics.jsonl, one EpochMetrics a line (none before the first epoch
+  // ends); DataLoss naming the line that is not one.
+  absl::StatusOr<std::vector<EpochMetrics>> ReadMetrics() const;
   // spec.pbtxt, parsed.
   absl::StatusOr<ExperimentSpec> ReadSpec() const;
 
