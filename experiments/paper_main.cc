@@ -13,11 +13,14 @@
 // <out>/reports/<sweep name>/.
 #include <gflags/gflags.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -33,9 +36,10 @@
 #include "torch_support/runtime.h"
 
 DEFINE_string(experiment, "", "the experiment; default: the program's name (the bazel target's)");
-DEFINE_string(
-    scale, "paper",
-    "paper: the paper's grid and data; cpu: the same grid on Fashion-MNIST with small models");
+DEFINE_string(scale, "paper",
+              "paper: the paper's grid and data; cpu: the same grid on Fashion-MNIST with small "
+              "models; cpu_long (learning_curve, table1_layers, fig1_fractions, precision_check): "
+              "all 60,000 Fashion-MNIST images, enough epochs, 3 seeds");
 DEFINE_string(data_root, "/data",
               "folder holding cifar-10-batches-bin, cifar-100-binary, tiny-imagenet-200");
 DEFINE_string(out, "runs", "folder of the run folders");
@@ -58,10 +62,32 @@ std::string UserPath(const std::string& path) {
   return (fs::path(start) / path).string();
 }
 
+// The scales that have a sweep file for `sweep_file` (experiments/paper/
+// <sweep_file>.<scale>.pbtxt), sorted.
+std::vector<std::string> Scales(const std::string& sweep_file) {
+  std::vector<std::string> scales;
+  const std::string prefix = sweep_file + ".";
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator("experiments/paper", error)) {
+    const std::string file = entry.path().filename().string();
+    if (absl::StartsWith(file, prefix) && absl::EndsWith(file, ".pbtxt")) {
+      scales.push_back(file.substr(prefix.size(), file.size() - prefix.size() - 6));
+    }
+  }
+  std::sort(scales.begin(), scales.end());
+  return scales;
+}
+
 // The experiment's sweep file with DATA_ROOT replaced, parsed, and written
 // beside the runs (<out>/.sweep/<name>.pbtxt) for the workers to read.
 absl::StatusOr<rwn::SweepSpec> LoadSweep(const std::string& sweep_file, const std::string& out,
                                          std::string* resolved) {
+  const std::vector<std::string> scales = Scales(sweep_file);
+  if (std::find(scales.begin(), scales.end(), FLAGS_scale) == scales.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("--scale=", FLAGS_scale, "; allowed for ",
+                                                   FLAGS_experiment, ": ",
+                                                   absl::StrJoin(scales, ", ")));
+  }
   const std::string spec_path =
       absl::StrCat("experiments/paper/", sweep_file, ".", FLAGS_scale, ".pbtxt");
   absl::StatusOr<std::string> text = rwn::ReadFile(spec_path);
@@ -113,10 +139,6 @@ int main(int argc, char** argv) {
   rwn::SourceCommit();  // exported to the sweep's workers as $RWN_COMMIT
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   if (FLAGS_experiment.empty()) FLAGS_experiment = fs::path(argv[0]).filename().string();
-  if (FLAGS_scale != "paper" && FLAGS_scale != "cpu") {
-    return Fail(
-        absl::InvalidArgumentError(absl::StrCat("--scale=", FLAGS_scale, "; allowed: paper, cpu")));
-  }
   // Figure 6 analyzes the weights of Table 3's runs.
   const bool weights = FLAGS_experiment == "fig6_weights";
   const std::string out = UserPath(FLAGS_out);

@@ -128,7 +128,8 @@ TEST(SpecsTest, EveryPaperSweepPointBuilds) {
     auto points = ExpandSweep(*sweep);
     ASSERT_OK(points);
     EXPECT_THAT(file, ::testing::AnyOf(::testing::HasSubstr(".paper.pbtxt"),
-                                       ::testing::HasSubstr(".cpu.pbtxt")));
+                                       ::testing::HasSubstr(".cpu.pbtxt"),
+                                       ::testing::HasSubstr(".cpu_long.pbtxt")));
     for (const SweepPoint& point : *points) {
       SCOPED_TRACE(point.spec.name());
       ASSERT_OK(ValidateSpec(point.spec));
@@ -160,7 +161,9 @@ TEST(SpecsTest, EveryExampleSweepExpands) {
   for (const SweepPoint& point : *points) EXPECT_OK(ValidateSpec(point.spec));
 }
 
-// Every `bazel run //experiments:<name>` sweep exists at both scales.
+// Every `bazel run //experiments:<name>` sweep exists at both scales; Table
+// 1 and Figure 1 also with the cpu_long protocol, whose learning curve and
+// float32 check have that scale alone.
 TEST(SpecsTest, EveryPaperSweepHasAPaperAndACpuScale) {
   std::map<std::string, std::set<std::string>> scales;
   for (const auto& entry : std::filesystem::directory_iterator("experiments/paper")) {
@@ -168,12 +171,54 @@ TEST(SpecsTest, EveryPaperSweepHasAPaperAndACpuScale) {
     scales[stem].insert(entry.path().stem().extension().string());
   }
   const std::set<std::string> both = {".cpu", ".paper"};
-  for (const char* sweep :
-       {"fig1_fractions", "fig2_slice_dims", "fig4_batchnorm", "fig5_full", "table1_layers",
-        "table2_full", "table3_tiny_imagenet", "table4_ensembles"}) {
+  for (const char* sweep : {"fig2_slice_dims", "fig4_batchnorm", "fig5_full", "table2_full",
+                            "table3_tiny_imagenet", "table4_ensembles"}) {
     EXPECT_EQ(scales[sweep], both) << sweep;
   }
-  EXPECT_EQ(scales.size(), 8u);
+  const std::set<std::string> three = {".cpu", ".cpu_long", ".paper"};
+  EXPECT_EQ(scales["table1_layers"], three);
+  EXPECT_EQ(scales["fig1_fractions"], three);
+  EXPECT_EQ(scales["learning_curve"], std::set<std::string>{".cpu_long"});
+  EXPECT_EQ(scales["precision_check"], std::set<std::string>{".cpu_long"});
+  EXPECT_EQ(scales.size(), 10u);
+}
+
+// The cpu_long sweeps are one protocol: all 60,000 Fashion-MNIST training
+// images with 5,000 held out, the same epochs and schedule, at least 3 seeds
+// (the learning curve and the float32 check excepted), bfloat16 but for the
+// float32 check.
+TEST(SpecsTest, TheCpuLongSweepsShareOneProtocol) {
+  auto table1 = ParseTextProtoFile<SweepSpec>("experiments/paper/table1_layers.cpu_long.pbtxt");
+  ASSERT_OK(table1);
+  const ExperimentSpec& protocol = table1->base();
+  for (const char* name : {"table1_layers", "fig1_fractions", "precision_check"}) {
+    SCOPED_TRACE(name);
+    auto sweep =
+        ParseTextProtoFile<SweepSpec>(absl::StrCat("experiments/paper/", name, ".cpu_long.pbtxt"));
+    ASSERT_OK(sweep);
+    const ExperimentSpec& base = sweep->base();
+    EXPECT_TRUE(base.dataset().has_fashion_mnist());
+    EXPECT_EQ(base.dataset().fashion_mnist().train_subset(), 0);
+    EXPECT_EQ(base.validation_size(), 5000);
+    EXPECT_EQ(base.epochs(), protocol.epochs());
+    EXPECT_EQ(PrintTextProto(base.schedule()), PrintTextProto(protocol.schedule()));
+    EXPECT_EQ(PrintTextProto(base.optimizer()), PrintTextProto(protocol.optimizer()));
+    EXPECT_EQ(PrintTextProto(base.model()), PrintTextProto(protocol.model()));
+    const bool float32 = std::string(name) == "precision_check";
+    EXPECT_EQ(base.bfloat16(), !float32);
+    EXPECT_GE(sweep->seeds_size(), float32 ? 1 : 3);
+  }
+  // The protocol's epochs are one of the learning curve's budgets.
+  auto curve = ParseTextProtoFile<SweepSpec>("experiments/paper/learning_curve.cpu_long.pbtxt");
+  ASSERT_OK(curve);
+  bool found = false;
+  for (const SweepValue& value : curve->axis(0).value()) {
+    if (value.patch().epochs() == protocol.epochs()) {
+      found = true;
+      EXPECT_EQ(PrintTextProto(value.patch().schedule()), PrintTextProto(protocol.schedule()));
+    }
+  }
+  EXPECT_TRUE(found) << protocol.epochs() << " epochs";
 }
 
 }  // namespace
