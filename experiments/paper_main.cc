@@ -1,6 +1,7 @@
 // The paper's experiments as `bazel run` targets: each target runs one sweep
-// of experiments/paper/ (<sweep>.paper.pbtxt, or <sweep>.cpu.pbtxt with
-// --scale=cpu) through `rwn sweep`'s workers, then writes its report.
+// of experiments/paper/ (<sweep>.<scale>.pbtxt: paper by default, cpu, or
+// cpu_long where it exists) through `rwn sweep`'s workers, then writes its
+// report.
 // fig6_weights shares table3_tiny_imagenet's sweep (and so its runs) and adds
 // the per-layer weight analysis.
 //
