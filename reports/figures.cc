@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -51,9 +53,70 @@ bool HasSpread(const std::vector<const Point*>& points) {
   return std::any_of(points.begin(), points.end(), [](const Point* p) { return p->top1.n > 1; });
 }
 
-// Marker and dash of a fixed-weight kind.
-std::string KindStyle(const std::string& fixed) {
-  return fixed == "zero" ? "pointtype 4 dashtype 2" : "pointtype 7 dashtype 1";
+// Marker and dash of a fixed-weight kind (random: filled, solid; zero: open,
+// dashed) and of its `variant`-th setting of the sweep's other axes.
+std::string KindStyle(const std::string& fixed, int variant = 0) {
+  static const int kFilled[] = {7, 9, 13, 11}, kOpen[] = {4, 8, 12, 10};
+  static const int kSolid[] = {1, 4, 5, 1}, kDashed[] = {2, 3, 6, 2};
+  const int v = variant % 4;
+  return fixed == "zero" ? absl::StrCat("pointtype ", kOpen[v], " dashtype ", kDashed[v])
+                         : absl::StrCat("pointtype ", kFilled[v], " dashtype ", kSolid[v]);
+}
+
+// What sets a point's series apart besides its model and fixed-weight kind:
+// its labels on the axes that model and kind do not determine, except the
+// one the series runs along (the most labels, then the widest range of
+// learned parameters), joined by ", " (Figure 4's "with-bn", "without-bn").
+std::map<const Point*, std::string> SeriesExtras(const std::vector<const Point*>& points) {
+  std::map<const Point*, std::string> extras;
+  if (points.empty()) return extras;
+  size_t depth = points.front()->labels.size();
+  for (const Point* p : points) depth = std::min(depth, p->labels.size());
+  std::vector<size_t> free_axes;
+  for (size_t axis = 0; axis < depth; ++axis) {
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> by_kind;
+    for (const Point* p : points) by_kind[{p->model, p->fixed}].insert(p->labels[axis]);
+    if (std::any_of(by_kind.begin(), by_kind.end(),
+                    [](const auto& entry) { return entry.second.size() > 1; })) {
+      free_axes.push_back(axis);
+    }
+  }
+  auto rank = [&](size_t axis) {
+    std::set<std::string> labels;
+    int64_t low = std::numeric_limits<int64_t>::max(), high = 0;
+    for (const Point* p : points) {
+      labels.insert(p->labels[axis]);
+      low = std::min(low, p->learned), high = std::max(high, p->learned);
+    }
+    return std::make_pair(labels.size(), high - low);
+  };
+  const auto along = std::max_element(free_axes.begin(), free_axes.end(),
+                                      [&](size_t a, size_t b) { return rank(a) < rank(b); });
+  for (const Point* p : points) {
+    std::vector<std::string> labels;
+    for (auto axis = free_axes.begin(); axis != free_axes.end(); ++axis) {
+      if (axis != along) labels.push_back(p->labels[*axis]);
+    }
+    extras[p] = absl::StrJoin(labels, ", ");
+  }
+  return extras;
+}
+
+// A series: model, fixed-weight kind ("" when the figure does not tell
+// kinds apart) and extra (SeriesExtras).
+using SeriesKey = std::tuple<std::string, std::string, std::string>;
+
+// The series' legend entry and style; `variants` numbers the extras.
+std::string SeriesTitle(const SeriesKey& key) {
+  const auto& [model, kind, extra] = key;
+  std::string title = kind.empty() ? model : absl::StrCat(model, ", fixed ", kind);
+  if (!extra.empty()) absl::StrAppend(&title, ", ", extra);
+  return title;
+}
+std::string SeriesStyle(const SeriesKey& key, std::map<std::string, int>* variants) {
+  const std::string& extra = std::get<2>(key);
+  const int variant = variants->emplace(extra, variants->size()).first->second;
+  return KindStyle(std::get<1>(key), variant);
 }
 
 // A point's x, mean and std (in %) as a data line.
@@ -63,7 +126,10 @@ std::string DataLine(double x, const Point& p) {
 
 // The settings every figure shares: title, y axis, grid, legend outside.
 std::string CommonSettings(const std::string& title) {
-  return absl::StrCat("set title ", GnuplotQuote(title),
+  // Centred on the whole figure, not on the plot beside the legend, where a
+  // long title would run off the left edge.
+  return absl::StrCat("set label 1000 ", GnuplotQuote(title),
+                      " at screen 0.5, screen 0.975 center front\nset tmargin 4",
                       "\nset ylabel 'test top-1 accuracy (%)'\nset grid\n",
                       "set key outside right top vertical Left reverse spacing 1.3\n",
                       "set border 3\nset tics nomirror\n");
@@ -95,8 +161,16 @@ absl::Status Draw(const FigureTarget& target, const std::string& kind, const std
 // A series of points: its data block and plot clause, or its fit's.
 std::string SeriesPlot(int index, bool spread, const std::string& color, const std::string& style,
                        const std::string& with, const std::string& title) {
+  // Lines have a dash but no marker: their style's "pointtype N" is left out.
+  const bool lines = with == "lines";
+  std::string line_style = style;
+  if (const size_t at = style.find("pointtype "); lines && at != std::string::npos) {
+    const size_t end = style.find(' ', at + 10);
+    line_style.erase(at, end == std::string::npos ? std::string::npos : end + 1 - at);
+  }
   return absl::StrCat("data index ", index, spread ? " using 1:2:3 with " : " using 1:2 with ",
-                      with, " linecolor rgb '", color, "' ", style, " linewidth 2 pointsize 1.3 ",
+                      with, " linecolor rgb '", color, "' ", line_style, " linewidth 2 ",
+                      lines ? "" : "pointsize 1.3 ",
                       title.empty() ? "notitle" : "title " + GnuplotQuote(title));
 }
 
@@ -104,18 +178,20 @@ std::string SeriesPlot(int index, bool spread, const std::string& color, const s
 
 absl::Status FractionFigure(const FigureTarget& target, const std::vector<const Point*>& points) {
   const std::map<std::string, std::string> colors = ModelColors(points);
-  std::vector<std::pair<std::string, std::string>> order;  // (model, fixed kind)
-  std::map<std::pair<std::string, std::string>, std::vector<const Point*>> lines;
+  const std::map<const Point*, std::string> extras = SeriesExtras(points);
+  std::vector<SeriesKey> order;
+  std::map<SeriesKey, std::vector<const Point*>> lines;
   std::vector<const Point*> references;
   for (const Point* p : points) {
     if (p->all_learned) {
       references.push_back(p);
       continue;
     }
-    const auto key = std::make_pair(p->model, p->fixed);
+    const SeriesKey key = {p->model, p->fixed, extras.at(p)};
     if (lines.count(key) == 0) order.push_back(key);
     lines[key].push_back(p);
   }
+  std::map<std::string, int> variants;
   if (lines.empty()) return absl::OkStatus();
   const bool spread = HasSpread(points);
   std::string data;
@@ -125,13 +201,30 @@ absl::Status FractionFigure(const FigureTarget& target, const std::vector<const 
     std::vector<const Point*>& line = lines[key];
     std::sort(line.begin(), line.end(),
               [](const Point* a, const Point* b) { return a->fraction < b->fraction; });
-    for (const Point* p : line) data += DataLine(p->fraction, *p);
+    // Slices of one dimension at growing sizes make a line; other selections
+    // (Table 1's layer groups) are points, each labelled.
+    const bool sliced =
+        std::all_of(line.begin(), line.end(), [](const Point* p) { return !p->dimension.empty(); });
+    for (const Point* p : line) {
+      data += DataLine(p->fraction, *p);
+      if (!sliced)
+        data.insert(data.size() - 1, " " + (p->labels.empty() ? p->name : p->labels.back()));
+    }
     data += "\n\n";
-    plots.push_back(SeriesPlot(index++, spread, colors.at(key.first), KindStyle(key.second),
-                               spread ? "yerrorlines" : "linespoints",
-                               absl::StrCat(key.first, ", fixed ", key.second)));
+    const std::string color = colors.at(std::get<0>(key));
+    const std::string with =
+        sliced ? (spread ? "yerrorlines" : "linespoints") : (spread ? "yerrorbars" : "points");
+    plots.push_back(
+        SeriesPlot(index, spread, color, SeriesStyle(key, &variants), with, SeriesTitle(key)));
+    if (!sliced) {
+      plots.push_back(absl::StrCat("data index ", index, " using 1:2:4 with labels offset 0,1.2 ",
+                                   "textcolor rgb '", color, "' font 'Sans,9' notitle"));
+    }
+    ++index;
   }
+  std::set<std::pair<std::string, double>> drawn;  // one line per model and accuracy
   for (const Point* p : references) {
+    if (!drawn.insert({p->model, p->top1.mean}).second) continue;
     plots.push_back(absl::StrCat(100 * p->top1.mean, " with lines linecolor rgb '",
                                  colors.at(p->model), "' dashtype 3 linewidth 2 title ",
                                  GnuplotQuote(absl::StrCat(p->model, ", all learned"))));
@@ -152,19 +245,21 @@ absl::Status ParamsFigure(const FigureTarget& target, const std::vector<const Po
   bool zero = false;
   for (const Point* p : points) zero |= !p->all_learned && p->fixed == "zero";
   const std::map<std::string, std::string> colors = ModelColors(points);
-  std::vector<std::pair<std::string, std::string>> order;
-  std::map<std::pair<std::string, std::string>, std::vector<const Point*>> series;
+  const std::map<const Point*, std::string> extras = SeriesExtras(points);
+  std::vector<SeriesKey> order;
+  std::map<SeriesKey, std::vector<const Point*>> series;
   for (const Point* p : points) {
     if (p->learned == 0) continue;
     std::vector<std::string> kinds = {p->fixed};
     if (!zero) kinds = {""};
     if (zero && p->all_learned) kinds = {"random", "zero"};
     for (const std::string& kind : kinds) {
-      const auto key = std::make_pair(p->model, kind);
+      const SeriesKey key = {p->model, kind, extras.at(p)};
       if (series.count(key) == 0) order.push_back(key);
       series[key].push_back(p);
     }
   }
+  std::map<std::string, int> variants;
   if (series.empty()) return absl::OkStatus();
   const bool spread = HasSpread(points);
   std::string data;
@@ -178,10 +273,9 @@ absl::Status ParamsFigure(const FigureTarget& target, const std::vector<const Po
       xy.push_back({std::log10(static_cast<double>(p->learned)), 100 * p->top1.mean});
     }
     data += "\n\n";
-    std::string title =
-        key.second.empty() ? key.first : absl::StrCat(key.first, ", fixed ", key.second);
-    const std::string color = colors.at(key.first);
-    const std::string style = KindStyle(key.second);
+    const std::string title = SeriesTitle(key);
+    const std::string color = colors.at(std::get<0>(key));
+    const std::string style = SeriesStyle(key, &variants);
     if (xy.size() < 2) {
       plots.push_back(
           SeriesPlot(index++, spread, color, style, spread ? "yerrorbars" : "points", title));

@@ -108,16 +108,20 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
         << figure;
   }
   // The fitted line's slope is in the legend: accuracy points per decade of
-  // learned parameters, one line per model and fixed kind; the all-learned
-  // point (1000 -> 90%) ends both. Zero: 10 -> 40% and 1000 -> 90%, 50
-  // points over 2 decades. Random: 100 -> 82% and 50%, 1000 -> 90%, least
-  // squares slope 24. One colour for the model; random and zero differ in
-  // marker and dash. A point with two seeds gets error bars (std).
+  // learned parameters, one line per model, fixed kind and dataset (an axis
+  // neither model nor kind explains); the all-learned point (1000 -> 90%)
+  // ends both CIFAR-10 lines. Zero: 10 -> 40% and 1000 -> 90%, 50 points
+  // over 2 decades. Random: 100 -> 82%, 1000 -> 90%. CIFAR-100's one point
+  // has no line. One colour for the model; random and zero differ in marker
+  // and dash, and so does the other dataset. A point with two seeds gets
+  // error bars (std).
   const std::string params = *ReadFile((root_ / "report/t1_params.gp").string());
   EXPECT_THAT(params, HasSubstr("with yerrorbars linecolor rgb '#0072B2' pointtype 7 dashtype 1"));
-  EXPECT_THAT(params, HasSubstr("title \"WRN, fixed random: 24.0 points per decade\""));
+  EXPECT_THAT(params, HasSubstr("title \"WRN, fixed random, cifar10: 8.0 points per decade\""));
   EXPECT_THAT(params, HasSubstr("with yerrorbars linecolor rgb '#0072B2' pointtype 4 dashtype 2"));
-  EXPECT_THAT(params, HasSubstr("title \"WRN, fixed zero: 25.0 points per decade\""));
+  EXPECT_THAT(params, HasSubstr("title \"WRN, fixed zero, cifar10: 25.0 points per decade\""));
+  EXPECT_THAT(params, HasSubstr("pointtype 9 dashtype 4 linewidth 2 pointsize 1.3 title "
+                                "\"WRN, fixed random, cifar100\"\n"));
   // A log axis labelled 1k, 10k, ..., and the legend outside the data.
   EXPECT_THAT(params, HasSubstr("set logscale x\nset format x '%.0s%c'"));
   EXPECT_THAT(params, HasSubstr("set key outside right"));
@@ -390,21 +394,79 @@ TEST_F(ReportTest, SlicingDifferentDimensionsDrawsFigure2) {
 TEST_F(ReportTest, ASelectionOfEverythingIsTheAllLearnedReference) {
   AddRun("f1/wrn/1.0", 1, "WRN", 1000, 0.90, 0.90,
          "learn { selector { filter_fraction { fraction: 1.0 } } }");
+  // The same run under another label (Figure 1's 1.0 with zeroed fixed
+  // weights, of which there are none) is one reference line, not two.
+  AddRun("f1/wrn/1.0-zero", 1, "WRN", 1000, 0.90, 0.90,
+         "learn { fixed: ZERO selector { filter_fraction { fraction: 1.0 } } }", "", "runs", 2);
   AddRun("f1/wrn/0.1", 1, "WRN", 100, 0.70, 0.70,
          "learn { selector { filter_fraction { fraction: 0.1 } } }");
   auto runs = ReadRuns((root_ / "runs").string());
   ASSERT_OK(runs);
   std::vector<Point> points = GroupPoints(*runs);
-  ASSERT_EQ(points.size(), 2u);
+  ASSERT_EQ(points.size(), 3u);
   EXPECT_FALSE(points[0].all_learned);  // 0.1
   EXPECT_TRUE(points[1].all_learned);   // 1.0
+  EXPECT_TRUE(points[2].all_learned);   // 1.0-zero
   ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
   const std::string script = *ReadFile((root_ / "report/f1_fraction.gp").string());
-  EXPECT_THAT(script, HasSubstr("90 with lines linecolor rgb '#0072B2' dashtype 3 linewidth 2 "
-                                "title \"WRN, all learned\""));
+  const std::string reference =
+      "90 with lines linecolor rgb '#0072B2' dashtype 3 linewidth 2 title \"WRN, all learned\"";
+  int references = 0;  // the script draws the PNG and the SVG
+  for (size_t at = script.find(reference); at != std::string::npos;
+       at = script.find(reference, at + 1)) {
+    ++references;
+  }
+  EXPECT_EQ(references, 2) << script;
   // Percent ticks on the log axis (%% is a percent sign in a gnuplot format).
   EXPECT_THAT(script, HasSubstr("'10%%' 0.1"));
   EXPECT_EQ(*ReadFile((root_ / "report/f1_fraction.dat").string()), "0.1 70 0\n\n\n");
+}
+
+// Table 1's layer groups are not sizes of one slice: the fraction figure
+// labels them instead of joining them with a line.
+TEST_F(ReportTest, LayerGroupsAreLabelledPointsNotALine) {
+  AddRun("g/block1", 1, "WRN", 100, 0.50, 0.50,
+         "learn { selector { layer_group { group: \"block1\" } } }");
+  AddRun("g/fc", 1, "WRN", 10, 0.60, 0.60, "learn { selector { layer_group { group: \"fc\" } } }",
+         "", "runs", 1);
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_OK(runs);
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
+  EXPECT_EQ(*ReadFile((root_ / "report/g_fraction.dat").string()),
+            "0.01 60 0 fc\n0.1 50 0 block1\n\n\n");
+  const std::string script = *ReadFile((root_ / "report/g_fraction.gp").string());
+  EXPECT_THAT(script, HasSubstr("data index 0 using 1:2 with points "));
+  EXPECT_THAT(script, HasSubstr("data index 0 using 1:2:4 with labels"));
+  EXPECT_THAT(script, ::testing::Not(HasSubstr("linespoints")));
+}
+
+// Figure 4: an axis that neither model nor fixed-weight kind explains (with
+// or without BN) splits the series, and is named in the legend; the axis the
+// fraction grows along does not.
+TEST_F(ReportTest, AnAxisBesideTheFractionMakesSeriesOfItsOwn) {
+  axes_ = {"selection", "bn"};
+  int point = 0;
+  for (const char* fraction : {"0.1", "0.4"}) {
+    for (const char* bn : {"with-bn", "without-bn"}) {
+      const bool with = std::string(bn) == "with-bn";
+      AddRun(absl::StrCat("b/", fraction, "/", bn), 1, "WRN",
+             std::stoi(std::string(fraction).substr(2)) * 100 + (with ? 10 : 0), with ? 0.8 : 0.7,
+             0.8,
+             absl::StrCat("learn { selector { filter_fraction { fraction: ", fraction,
+                          " } } also_learn_batchnorm: ", with ? "true" : "false", " }"),
+             "", "runs", point++);
+    }
+  }
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_OK(runs);
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
+  EXPECT_EQ(*ReadFile((root_ / "report/b_fraction.dat").string()),
+            "0.11 80 0\n0.41 80 0\n\n\n0.1 70 0\n0.4 70 0\n\n\n");
+  const std::string script = *ReadFile((root_ / "report/b_fraction.gp").string());
+  EXPECT_THAT(script, HasSubstr("pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "
+                                "\"WRN, fixed random, with-bn\""));
+  EXPECT_THAT(script, HasSubstr("pointtype 9 dashtype 4 linewidth 2 pointsize 1.3 title "
+                                "\"WRN, fixed random, without-bn\""));
 }
 
 TEST_F(ReportTest, AFolderWithoutRunsIsNamed) {
