@@ -7,12 +7,15 @@
 #
 # Prints that folder as its last line. Idempotent: a complete folder is reused
 # at once, with no network. The repository rule //third_party:python.bzl runs
-# it, so `bazel test //...` needs no step before.
+# it, so `bazel test //...` needs no step before. `fetch.sh LOCK` reads another
+# lock file of the same format instead (bench/peer/torch.lock: PyTorch for
+# the peer benchmark).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 say() { printf 'tools/python/fetch.sh: %s\n' "$*" >&2; }
-lock="$here/requirements.lock"
+lock="${1:-$here/requirements.lock}"
+[[ -f "$lock" ]] || { say "no lock file $lock"; exit 2; }
 key="$(grep -v '^#' "$lock" | sha256sum | cut -c1-12)"
 cache="${RWN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rwn}/python"
 dir="$cache/site-$key"
@@ -30,7 +33,8 @@ if [[ ! -f "$dir/complete" ]]; then
   say "downloading $(grep -c '==' "$lock") wheels into $tmp"
   /usr/bin/python3 -m pip download --quiet --no-cache-dir --no-deps --only-binary=:all: \
     --require-hashes --python-version 3.11 --implementation cp \
-    --platform manylinux_2_31_x86_64 --platform manylinux2014_x86_64 --platform any \
+    --platform manylinux_2_31_x86_64 --platform manylinux_2_28_x86_64 \
+    --platform manylinux2014_x86_64 --platform any \
     -r "$lock" -d "$tmp/wheels"
   /usr/bin/python3 - "$tmp/wheels" "$tmp/site" <<'PY'
 import pathlib, sys, zipfile
