@@ -260,7 +260,12 @@ absl::Status ParamsFigure(const FigureTarget& target, const std::vector<const Po
     }
   }
   std::map<std::string, int> variants;
-  if (series.empty()) return absl::OkStatus();
+  // Nothing to plot against when every point learns as much (a sweep of
+  // epochs or learning rates).
+  const bool one_count = std::all_of(points.begin(), points.end(), [&](const Point* p) {
+    return p->learned == points.front()->learned;
+  });
+  if (series.empty() || one_count) return absl::OkStatus();
   const bool spread = HasSpread(points);
   std::string data;
   std::vector<std::string> plots;

@@ -266,6 +266,8 @@ TEST_F(ReportTest, SmallSweepsGetTheirLearningCurves) {
   // Test, then validation: epoch, mean and std in %.
   EXPECT_THAT(*data, HasSubstr("1 65 7.07107\n2 80 0\n\n\n1 60 0\n2 90 0\n"));
   EXPECT_TRUE(fs::exists(root_ / "report/c_curves.png"));
+  // One point, one parameter count: no figure against parameters.
+  EXPECT_FALSE(fs::exists(root_ / "report/c_params.png"));
 
   // A sweep of more points than there are colours gets none.
   for (int i = 0; i < 8; ++i) {
