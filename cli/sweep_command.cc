@@ -81,7 +81,12 @@ int RunOnSlurm(const std::vector<SweepPoint>& points) {
                        FLAGS_max_parallel,
                        FLAGS_partition,
                        FLAGS_time,
-                       FLAGS_cpus_per_task};
+                       FLAGS_cpus_per_task,
+                       // As given: the nodes, not this host, resolve --device.
+                       {"--device=" + FLAGS_device,
+                        std::string("--deterministic=") + (FLAGS_deterministic ? "true" : "false"),
+                        absl::StrCat("--checkpoint_every=", FLAGS_checkpoint_every),
+                        absl::StrCat("--log_every_n_steps=", FLAGS_log_every_n_steps)}};
   if (absl::Status valid = ValidateSlurmOptions(options); !valid.ok()) return Fail(valid);
   std::vector<int> pending;
   for (const PointStatus& s : SweepStatus(points, options.out, {})) {
@@ -121,12 +126,13 @@ int RunHere(const std::vector<SweepPoint>& points) {
   // Workers share this process's device (one GPU: all of them on it).
   absl::StatusOr<std::string> device = ResolveDevice(FLAGS_device);
   if (!device.ok()) return Fail(device.status());
-  options.worker_command = {Self(),
-                            "sweep",
-                            "--device=" + *device,
-                            absl::StrCat("--deterministic=", FLAGS_deterministic),
-                            absl::StrCat("--checkpoint_every=", FLAGS_checkpoint_every),
-                            absl::StrCat("--log_every_n_steps=", FLAGS_log_every_n_steps)};
+  options.worker_command = {
+      Self(),
+      "sweep",
+      "--device=" + *device,
+      std::string("--deterministic=") + (FLAGS_deterministic ? "true" : "false"),
+      absl::StrCat("--checkpoint_every=", FLAGS_checkpoint_every),
+      absl::StrCat("--log_every_n_steps=", FLAGS_log_every_n_steps)};
   options.quiet = FLAGS_quiet;
   std::fprintf(stderr, "%s: %zu points, %d workers with %d threads each\n", FLAGS_spec.c_str(),
                points.size(), options.workers, std::max(1, options.cores / options.workers));
@@ -170,7 +176,8 @@ int Sweep(const std::vector<std::string>&) {
 
 const Command kSweep{"sweep",
                      "  rwn sweep --spec=S.pbtxt [--out=runs] [--workers=N] [--threads=N]\n"
-                     "            [--device=cpu] [--deterministic]\n"
+                     "            [--device=cpu] [--deterministic] [--checkpoint_every=1]\n"
+                     "            [--log_every_n_steps=10]\n"
                      "      runs every point of a sweep (experiments/sweep.proto) in N worker\n"
                      "      processes that share the cores; finished and diverged points are\n"
                      "      skipped, unfinished ones resume, a failing or diverging point does\n"
@@ -179,7 +186,9 @@ const Command kSweep{"sweep",
                      "      submits the unfinished points as a Slurm job array instead\n"
                      "      (--dry_run prints its script; --max_parallel, --partition, --time,\n"
                      "      --cpus_per_task); --status lists finished, diverged, running,\n"
-                     "      pending and failed points.\n",
+                     "      pending and failed points. Workers and array tasks get the\n"
+                     "      --device, --deterministic, --checkpoint_every and\n"
+                     "      --log_every_n_steps given here.\n",
                      __FILE__,
                      {"spec", "out", "threads", "quiet", "checkpoint_every", "log_every_n_steps",
                       "device", "deterministic"},

@@ -81,7 +81,10 @@ std::string SlurmScript(const std::vector<SweepPoint>& points, const std::vector
   absl::StrAppend(&script, "exec ", ShellQuote(options.rwn),
                   " sweep --spec=", ShellQuote(options.spec_path),
                   " --point=\"$SLURM_ARRAY_TASK_ID\" --out=", ShellQuote(options.out),
-                  " --threads=", options.cpus_per_task, " --quiet\n");
+                  " --threads=", options.cpus_per_task, " --quiet");
+  for (const std::string& flag : options.task_flags)
+    absl::StrAppend(&script, " ", ShellQuote(flag));
+  absl::StrAppend(&script, "\n");
   return script;
 }
 

@@ -23,6 +23,9 @@ struct SlurmOptions {
   std::string partition;  // empty: the cluster's default
   std::string time;       // time limit per task, e.g. "04:00:00"; empty: the default
   int cpus_per_task = 1;  // also each task's --threads
+  // More flags for every task's `rwn sweep --point=K`, e.g.
+  // "--checkpoint_every=2", "--device=cuda" (shell-quoted in the script).
+  std::vector<std::string> task_flags;
 };
 
 // Checks the options (absolute paths, positive counts, a time limit sbatch

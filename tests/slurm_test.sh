@@ -60,7 +60,10 @@ runs="$work/runs"
 
 # The script it would submit.
 script="$("$rwn" sweep --spec="$work/sweep.pbtxt" --out="$runs" --backend=slurm --dry_run \
-  --max_parallel=2 --time=10)" || fail "--dry_run failed: $script"
+  --max_parallel=2 --time=10 --checkpoint_every=2 --log_every_n_steps=5)" ||
+  fail "--dry_run failed: $script"
+grep -q -- "--device=cpu' '--deterministic=false' '--checkpoint_every=2' '--log_every_n_steps=5'\$" \
+  <<<"$script" || fail "tasks do not get the run flags: $script"
 grep -q -- '^#SBATCH --array=0-3%2$' <<<"$script" || fail "no 4-task array in: $script"
 grep -q -- '--point="$SLURM_ARRAY_TASK_ID"' <<<"$script" || fail "tasks do not run one point: $script"
 [[ ! -e "$runs" ]] || fail "--dry_run wrote $runs"
