@@ -31,8 +31,10 @@ MODELS = {
     "WRN-16-4": lambda: rwn_models.WideResNet(16, 4, 10),
     "DenseNet-BC-40-12": lambda: rwn_models.DenseNet(40, 12, 10),
 }
-# The last stage of each model (rwn's group block3).
-LAST_STAGE = {"ResNet-20": "layer3", "WRN-16-4": "block3", "DenseNet-BC-40-12": "dense3"}
+# rwn's group block3 of each model: the last stage, with the final BN where
+# the model has one after it.
+LAST_STAGE = {"ResNet-20": ("layer3.",), "WRN-16-4": ("block3.", "bn1"),
+              "DenseNet-BC-40-12": ("dense3.", "bn")}
 LEARN = ["all_learned", "bn_only", "fc_only", "last_block", "filters10"]
 
 
@@ -49,14 +51,14 @@ def choose_learned(model, name, learn, generator):
                 wanted = is_bn
             elif learn == "fc_only":
                 wanted = is_fc
-            elif learn == "last_block":
-                wanted = is_fc or (isinstance(module, nn.Conv2d) and
-                                   module_name.startswith(LAST_STAGE[name] + "."))
+            elif learn == "last_block":  # every parameter of block3, and fc
+                wanted = is_fc or any(module_name == prefix or module_name.startswith(prefix)
+                                      for prefix in LAST_STAGE[name])
             else:  # filters10: a tenth of each conv's filters, BN and fc whole
                 wanted = True
                 if isinstance(module, nn.Conv2d):
                     filters = module.out_channels
-                    chosen = torch.randperm(filters, generator=generator)[:round(0.1 * filters)]
+                    chosen = torch.randperm(filters, generator=generator)[:int(0.1 * filters)]
                     mask = torch.zeros(filters, 1, 1, 1)
                     mask[chosen] = 1
                     masks[param] = mask
