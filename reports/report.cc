@@ -364,18 +364,26 @@ absl::Status WriteSweep(const std::string& sweep, const std::vector<const Point*
 }
 
 // "a, b and c".
-std::string Enumerate(const std::set<std::string>& items) {
-  std::vector<std::string> list(items.begin(), items.end());
+std::string Enumerate(std::vector<std::string> list) {
   if (list.size() <= 1) return absl::StrJoin(list, "");
   const std::string last = list.back();
   list.pop_back();
   return absl::StrCat(absl::StrJoin(list, ", "), " and ", last);
 }
+std::string Enumerate(const std::set<std::string>& items) {
+  return Enumerate(std::vector<std::string>(items.begin(), items.end()));
+}
+std::string Enumerate(const std::set<uint64_t>& numbers) {
+  std::vector<std::string> items;
+  for (uint64_t n : numbers) items.push_back(absl::StrCat(n));
+  return Enumerate(items);
+}
 
 }  // namespace
 
 ReportPage MakeReportPage(const std::vector<RunRecord>& runs, const ReportOptions& options) {
-  std::set<std::string> sweeps, titles, models, datasets, epochs, seeds, commits;
+  std::set<std::string> sweeps, titles, models, datasets, commits;
+  std::set<uint64_t> epochs, seeds;  // in numeric order
   int diverged = 0;
   for (const RunRecord& run : runs) {
     const std::string sweep = run.spec.sweep().name();
@@ -386,8 +394,8 @@ ReportPage MakeReportPage(const std::vector<RunRecord>& runs, const ReportOption
     }
     models.insert(run.summary.model());
     datasets.insert(run.summary.dataset());
-    epochs.insert(absl::StrCat(run.spec.epochs()));
-    seeds.insert(absl::StrCat(run.spec.seed()));
+    epochs.insert(run.spec.epochs());
+    seeds.insert(run.spec.seed());
     if (run.summary.has_commit()) commits.insert(run.summary.commit());
     diverged += run.summary.status() == RunSummary::DIVERGED;
   }
@@ -397,7 +405,7 @@ ReportPage MakeReportPage(const std::vector<RunRecord>& runs, const ReportOption
       runs.size(), runs.size() == 1 ? " run" : " runs",
       diverged > 0 ? absl::StrCat(" (", diverged, " diverged)") : "", " of ", Enumerate(models),
       " on ", Enumerate(datasets), "; ", Enumerate(epochs),
-      epochs.size() == 1 && *epochs.begin() == "1" ? " epoch" : " epochs", "; seed",
+      epochs.size() == 1 && *epochs.begin() == 1 ? " epoch" : " epochs", "; seed",
       seeds.size() == 1 ? " " : "s ", Enumerate(seeds), "; rwn ",
       commits.empty() ? "commit not recorded" : absl::StrCat("commit ", Enumerate(commits)), ".");
   return ReportPage(title, about);

@@ -471,6 +471,23 @@ TEST_F(ReportTest, AnAxisBesideTheFractionMakesSeriesOfItsOwn) {
                                 "\"WRN, fixed random, without-bn\""));
 }
 
+TEST_F(ReportTest, ThePagesLineListsEpochsAndSeedsInNumericOrder) {
+  int point = 0;
+  for (int epochs : {16, 4, 8}) {
+    for (int seed : {10, 2}) {
+      AddRun(absl::StrCat("e/", epochs, "/seed-", seed), seed, "WRN", 1000, 0.9, 0.9,
+             absl::StrCat("epochs: ", epochs), "", "runs", point);
+    }
+    ++point;
+  }
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_OK(runs);
+  fs::create_directories(root_ / "page");
+  ASSERT_OK(MakeReportPage(*runs, {}).Write((root_ / "page").string()));
+  EXPECT_THAT(*ReadFile((root_ / "page/index.md").string()),
+              HasSubstr("6 runs of WRN on Fashion-MNIST; 4, 8 and 16 epochs; seeds 2 and 10;"));
+}
+
 TEST_F(ReportTest, AFolderWithoutRunsIsNamed) {
   EXPECT_EQ(ReadRuns((root_ / "nothing").string()).status().message(),
             (root_ / "nothing").string() + ": no such folder of runs");
