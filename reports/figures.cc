@@ -27,6 +27,7 @@ constexpr int kWidth = 1100, kHeight = 600;
 // Sweeps with more points than this get no curves figure: their lines
 // would not be told apart.
 constexpr size_t kMostCurves = 7;  // as many as SeriesColor has
+constexpr size_t kMostValidationCurves = 3;
 
 // y = a + b x by least squares.
 std::pair<double, double> Fit(const std::vector<std::pair<double, double>>& xy) {
@@ -359,6 +360,13 @@ absl::Status CurvesFigure(const FigureTarget& target, const std::vector<const Po
       points.begin(), points.end(), [](const Point* p) { return p->epoch_test_top1.size() >= 2; });
   if (!several_epochs) return absl::OkStatus();
   const bool spread = HasSpread(points);
+  // Validation curves beside the test ones only while the lines stay few.
+  const bool validation_drawn =
+      points.size() <= kMostValidationCurves &&
+      std::any_of(points.begin(), points.end(), [](const Point* p) {
+        return std::any_of(p->epoch_val_top1.begin(), p->epoch_val_top1.end(),
+                           [](const Stat& s) { return s.n > 0; });
+      });
   std::string data;
   std::vector<std::string> plots;
   int index = 0;
@@ -367,6 +375,7 @@ absl::Status CurvesFigure(const FigureTarget& target, const std::vector<const Po
     const std::string color = SeriesColor(i);
     const std::string label = p.labels.empty() ? p.name : absl::StrJoin(p.labels, " / ");
     for (const bool validation : {false, true}) {
+      if (validation && !validation_drawn) continue;
       const std::vector<Stat>& curve = validation ? p.epoch_val_top1 : p.epoch_test_top1;
       if (std::none_of(curve.begin(), curve.end(), [](const Stat& s) { return s.n > 0; })) {
         continue;
@@ -377,14 +386,16 @@ absl::Status CurvesFigure(const FigureTarget& target, const std::vector<const Po
                         "\n");
       }
       data += "\n\n";
-      plots.push_back(SeriesPlot(index++, spread, color,
-                                 validation ? "pointtype 6 dashtype 2" : "pointtype 7 dashtype 1",
-                                 spread ? "yerrorlines" : "linespoints",
-                                 absl::StrCat(label, validation ? ", validation" : ", test")));
+      plots.push_back(SeriesPlot(
+          index++, spread, color, validation ? "pointtype 6 dashtype 2" : "pointtype 7 dashtype 1",
+          spread ? "yerrorlines" : "linespoints",
+          validation_drawn ? absl::StrCat(label, validation ? ", validation" : ", test") : label));
     }
   }
   return Draw(target, "curves",
-              "top-1 accuracy after each epoch: test (solid), validation (dashed)",
+              validation_drawn
+                  ? "top-1 accuracy after each epoch: test (solid), validation (dashed)"
+                  : "test top-1 accuracy after each epoch",
               "set xlabel 'epoch'\nset xtics 1\nset ylabel 'top-1 accuracy (%)'\n", data, plots);
 }
 

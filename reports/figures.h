@@ -8,8 +8,9 @@
 //   dims      accuracy against learned parameters per sliced weight
 //             dimension, each point labelled (Figure 2); for a sweep that
 //             slices more than one dimension (which gets no other figure)
-//   curves    test (and validation) top-1 after each epoch, one colour per
-//             point, for sweeps of at most 7 points trained 2 or more epochs
+//   curves    test top-1 after each epoch, one colour per point, for sweeps
+//             of at most 7 points trained 2 or more epochs; with validation
+//             top-1 dashed beside it for at most 3 points
 // One colour per model (colour-blind-safe), one marker and line style per
 // fixed-weight kind (random: filled circles, solid; zero: open squares,
 // dashed); mean with error bars (sample std over seeds) where a point has

@@ -269,6 +269,21 @@ TEST_F(ReportTest, SmallSweepsGetTheirLearningCurves) {
   // One point, one parameter count: no figure against parameters.
   EXPECT_FALSE(fs::exists(root_ / "report/c_params.png"));
 
+  // Four points: their test curves alone.
+  for (int i = 0; i < 4; ++i) {
+    AddRun(absl::StrCat("four/", i), 1, "WRN", 1000, 0.8, 0.8, "", "", "runs4", i);
+    ASSERT_OK(WriteFileAtomically(
+        (root_ / "runs4" / absl::StrCat("four/", i) / "run1" / "metrics.jsonl").string(),
+        EpochLine(1, 0.5, 0.6) + EpochLine(2, 0.8, 0.9)));
+  }
+  auto four = ReadRuns((root_ / "runs4").string());
+  ASSERT_OK(four);
+  ASSERT_OK(WriteReport(*four, (root_ / "report4").string()));
+  EXPECT_EQ(*ReadFile((root_ / "report4/four_curves.dat").string()),
+            "1 50 0\n2 80 0\n\n\n1 50 0\n2 80 0\n\n\n1 50 0\n2 80 0\n\n\n1 50 0\n2 80 0\n\n\n");
+  EXPECT_THAT(*ReadFile((root_ / "report4/four_curves.gp").string()),
+              HasSubstr("test top-1 accuracy after each epoch"));
+
   // A sweep of more points than there are colours gets none.
   for (int i = 0; i < 8; ++i) {
     AddRun(absl::StrCat("many/", i), 1, "WRN", 1000, 0.8, 0.8, "", "", "runs8", i);
