@@ -82,14 +82,18 @@ std::map<const Point*, std::string> SeriesExtras(const std::vector<const Point*>
       free_axes.push_back(axis);
     }
   }
+  // An axis's label count, then how far apart its labels' parameter counts
+  // lie (the largest count of one label minus the largest of another).
   auto rank = [&](size_t axis) {
-    std::set<std::string> labels;
-    int64_t low = std::numeric_limits<int64_t>::max(), high = 0;
+    std::map<std::string, int64_t> most;
     for (const Point* p : points) {
-      labels.insert(p->labels[axis]);
-      low = std::min(low, p->learned), high = std::max(high, p->learned);
+      int64_t& learned = most[p->labels[axis]];
+      learned = std::max(learned, p->learned);
     }
-    return std::make_pair(labels.size(), high - low);
+    int64_t low = std::numeric_limits<int64_t>::max(), high = 0;
+    for (const auto& [label, learned] : most)
+      low = std::min(low, learned), high = std::max(high, learned);
+    return std::make_pair(most.size(), high - low);
   };
   const auto along = std::max_element(free_axes.begin(), free_axes.end(),
                                       [&](size_t a, size_t b) { return rank(a) < rank(b); });
