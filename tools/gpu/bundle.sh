@@ -7,6 +7,9 @@
 #
 #   DIR/bin/rwn, DIR/bin/gpu_check      built here against the torch of
 #                                       tools/gpu/torch2.11.lock (the GPU host's)
+#   DIR/tests/                          the unit tests with cases that need a
+#                                       GPU (they skip themselves on a CPU)
+#   DIR/peer/                           the plain PyTorch loop (bench/peer/)
 #   DIR/lib/                            every shared library they need that is
 #                                       neither torch's nor the C library's
 #   DIR/env.sh                          puts lib/ and the host's torch/lib on
@@ -28,20 +31,30 @@ say() { printf 'bundle.sh: %s\n' "$*" >&2; }
 torch="$("$repo/tools/libtorch/fetch.sh" "$repo/tools/gpu/torch2.11.lock" | tail -1)"
 say "building rwn and gpu_check against $torch"
 cd "$repo"
-flags=(--config=torch2 --repo_env=RWN_LIBTORCH="$torch" --platform_suffix=gpu-bundle --symlink_prefix=/)
+# Tests link their libraries statically, as binaries do, so that they run
+# from the bundle alone.
+flags=(--config=torch2 --repo_env=RWN_LIBTORCH="$torch" --platform_suffix=gpu-bundle --symlink_prefix=/
+  --dynamic_mode=off)
+# The tests whose GPU cases skip themselves where there is no GPU.
+gpu_tests=(//datasets:loader_test //train:checkpoint_test //train:frozen_prefix_test)
 bazel --output_base="${RWN_CACHE:-$HOME/.cache/rwn}/bundle-bazel" build "${flags[@]}" \
-  //cli:rwn //tools/gpu:gpu_check
+  //cli:rwn //tools/gpu:gpu_check "${gpu_tests[@]}"
 bin="$(bazel --output_base="${RWN_CACHE:-$HOME/.cache/rwn}/bundle-bazel" info "${flags[@]}" bazel-bin)"
 
 rm -rf "$dest"
-mkdir -p "$dest/bin" "$dest/lib" "$dest/data"
+mkdir -p "$dest/bin" "$dest/lib" "$dest/data" "$dest/tests" "$dest/peer"
 for program in cli/rwn tools/gpu/gpu_check; do
   strip -o "$dest/bin/$(basename "$program")" "$bin/$program"
 done
+for test in "${gpu_tests[@]}"; do
+  test="${test#//}"
+  strip -o "$dest/tests/$(basename "${test/://}")" "$bin/${test/://}"
+done
+cp "$repo/bench/peer/peer_step.py" "$repo/tools/pytorch/rwn_models.py" "$dest/peer/"
 # Every library the binaries load, less torch's own (the host's torch brings
 # them, libgomp included), the NVIDIA runtime and the C library.
 torch_libs="$(ls "$torch/lib")"
-LD_LIBRARY_PATH="$torch/lib" ldd "$dest/bin/rwn" "$dest/bin/gpu_check" |
+LD_LIBRARY_PATH="$torch/lib" ldd "$dest"/bin/* "$dest"/tests/* |
   awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | sort -u |
   while read -r name path; do
     case "$name" in

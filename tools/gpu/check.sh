@@ -10,11 +10,15 @@
 #  2. Kill and resume in deterministic mode: a run killed with SIGKILL after
 #     its first checkpoint and started again ends bit-identical to one never
 #     interrupted (gpu_check --compare).
-#  3. A real run: the fraction sweep of tools/gpu/fashion_sweep.pbtxt (WRN-16-4
+#  3. In a bundle: the unit tests with GPU cases (DIR/tests/), which must run
+#     them, not skip them, when --device is a GPU.
+#  4. The plain PyTorch loop (bench/peer/peer_step.py) on the same device and
+#     models, where python3 has torch: img/s to set beside gpu_check's.
+#  5. A real run: the fraction sweep of tools/gpu/fashion_sweep.pbtxt (WRN-16-4
 #     on all of Fashion-MNIST) and its report with figures.
-# --quick (and --device=cpu) skips the speed rows and the sweep and uses a
-# small model: the correctness part alone, for a CPU. Exits 1 when any check
-# fails, 2 on bad usage.
+# --quick (and --device=cpu) skips the speed rows, the peer and the sweep and
+# uses a small model: the correctness part alone, for a CPU. Exits 1 when any
+# check fails, 2 on bad usage.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -91,7 +95,47 @@ else
   failed=1
 fi
 
-# 3. The real run: a fraction sweep on Fashion-MNIST, and its report.
+# 3. The unit tests with GPU cases: all cases pass, and none is skipped on a GPU.
+for test in "$here"/tests/*_test; do
+  [[ -x "$test" ]] || continue
+  name="$(basename "$test")"
+  mkdir -p "$out/tests/$name"
+  if TEST_TMPDIR="$out/tests/$name" OMP_NUM_THREADS=4 "$test" >"$out/tests/$name.log" 2>&1; then
+    result=pass
+  else
+    result=FAIL
+    failed=1
+  fi
+  log="$out/tests/$name.log"
+  summary="$(sed -n -E 's/^\[  (PASSED|FAILED)  \] ([0-9]+) tests?\..*/\2 \1/p' "$log" | tr 'A-Z' 'a-z' | paste -sd ',' -)"
+  skipped="$(sed -n -E 's/^\[  SKIPPED \] ([A-Za-z0-9_.]+) \(.*/\1/p' "$log" | paste -sd ',' -)"
+  [[ -z "$skipped" ]] || summary="$summary; skipped: $skipped"
+  if [[ "$device" != cpu && -n "$skipped" ]]; then
+    result="FAIL (a GPU case skipped)"
+    failed=1
+  fi
+  echo "| $name | $result | $summary |"
+done
+
+# 4. The plain PyTorch loop on the same device and models (bench/peer/).
+peer="$here/peer/peer_step.py"
+[[ -f "$peer" ]] || peer="$here/../../bench/peer/peer_step.py"
+if [[ $quick -eq 0 ]] && python3 -c 'import torch' 2>/dev/null; then
+  echo
+  echo "| model | configuration | PyTorch loop img/s (batch 128), torch $(python3 -c 'import torch; print(torch.__version__)') |"
+  echo "|---|---|---:|"
+  for model in WRN-28-10 DenseNet-BC-100-12; do
+    for learn in all_learned filters10 bn_only fc_only; do
+      line="$(python3 "$peer" --model=$model --learn=$learn --device="$device" --batch=128 \
+        --steps=20 --warmup=3 2>"$out/peer.log" | tail -1)"
+      speed="$(python3 -c 'import json, sys; print("%.0f" % json.loads(sys.argv[1])["img_per_s"])' "$line" 2>/dev/null)" ||
+        speed="failed: $(tail -1 "$out/peer.log")"
+      echo "| $model | $learn | $speed |"
+    done
+  done
+fi
+
+# 5. The real run: a fraction sweep on Fashion-MNIST, and its report.
 if [[ $quick -eq 0 ]]; then
   sed "s#/usr/share/datasets#$data#" "$here/fashion_sweep.pbtxt" >"$out/fashion_sweep.pbtxt"
   start=$SECONDS
