@@ -227,12 +227,17 @@ absl::Status FractionFigure(const FigureTarget& target, const std::vector<const 
     }
     ++index;
   }
-  std::set<std::pair<std::string, double>> drawn;  // one line per model and accuracy
+  // One line per model: learning everything under each fixed kind is the
+  // same training, so its points are averaged.
+  std::map<std::string, std::pair<double, int>> reference;  // model -> sum, count
   for (const Point* p : references) {
-    if (!drawn.insert({p->model, p->top1.mean}).second) continue;
-    plots.push_back(absl::StrCat(100 * p->top1.mean, " with lines linecolor rgb '",
-                                 colors.at(p->model), "' dashtype 3 linewidth 2 title ",
-                                 GnuplotQuote(absl::StrCat(p->model, ", all learned"))));
+    reference[p->model].first += p->top1.mean;
+    ++reference[p->model].second;
+  }
+  for (const auto& [model, sum_count] : reference) {
+    plots.push_back(absl::StrCat(
+        100 * sum_count.first / sum_count.second, " with lines linecolor rgb '", colors.at(model),
+        "' dashtype 3 linewidth 2 title ", GnuplotQuote(absl::StrCat(model, ", all learned"))));
   }
   return Draw(target, "fraction", "test accuracy against the fraction of parameters learned",
               absl::StrCat("set xlabel 'parameters learned (log scale)'\nset logscale x\n",
