@@ -1,0 +1,34 @@
+set terminal pngcairo noenhanced size 1100,600 font 'Sans,11'
+set output "gpu_check_fashion_fraction.png"
+set label 1000 "gpu_check_fashion\ntest accuracy against the fraction of parameters learned" at screen 0.5, screen 0.975 center front
+set tmargin 4
+set ylabel 'test top-1 accuracy (%)'
+set grid
+set key outside right top vertical Left reverse spacing 1.3
+set border 3
+set tics nomirror
+set xlabel 'parameters learned (log scale)'
+set logscale x
+set xtics ('0.1%%' 0.001, '0.2%%' 0.002, '0.5%%' 0.005, '1%%' 0.01, '2%%' 0.02, '5%%' 0.05, '10%%' 0.1, '20%%' 0.2, '50%%' 0.5, '100%%' 1)
+data = "gpu_check_fashion_fraction.dat"
+plot data index 0 using 1:2 with linespoints linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-16-4, fixed random", \
+  data index 1 using 1:2 with linespoints linecolor rgb '#0072B2' pointtype 4 dashtype 2 linewidth 2 pointsize 1.3 title "WRN-16-4, fixed zero", \
+  92.565 with lines linecolor rgb '#0072B2' dashtype 3 linewidth 2 title "WRN-16-4, all learned"
+unset output
+set terminal svg noenhanced dynamic background '#ffffff' size 1100,600 font 'Sans,11'
+set output "gpu_check_fashion_fraction.svg"
+set label 1000 "gpu_check_fashion\ntest accuracy against the fraction of parameters learned" at screen 0.5, screen 0.975 center front
+set tmargin 4
+set ylabel 'test top-1 accuracy (%)'
+set grid
+set key outside right top vertical Left reverse spacing 1.3
+set border 3
+set tics nomirror
+set xlabel 'parameters learned (log scale)'
+set logscale x
+set xtics ('0.1%%' 0.001, '0.2%%' 0.002, '0.5%%' 0.005, '1%%' 0.01, '2%%' 0.02, '5%%' 0.05, '10%%' 0.1, '20%%' 0.2, '50%%' 0.5, '100%%' 1)
+data = "gpu_check_fashion_fraction.dat"
+plot data index 0 using 1:2 with linespoints linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-16-4, fixed random", \
+  data index 1 using 1:2 with linespoints linecolor rgb '#0072B2' pointtype 4 dashtype 2 linewidth 2 pointsize 1.3 title "WRN-16-4, fixed zero", \
+  92.565 with lines linecolor rgb '#0072B2' dashtype 3 linewidth 2 title "WRN-16-4, all learned"
+unset output

@@ -1,0 +1,38 @@
+set terminal pngcairo noenhanced size 1100,600 font 'Sans,11'
+set output "gpu_check_fashion_params.png"
+set label 1000 "gpu_check_fashion\ntest accuracy against learned parameters, with a least-squares line in log10 parameters" at screen 0.5, screen 0.975 center front
+set tmargin 4
+set ylabel 'test top-1 accuracy (%)'
+set grid
+set key outside right top vertical Left reverse spacing 1.3
+set border 3
+set tics nomirror
+set xlabel 'learned parameters (log scale)'
+set logscale x
+set format x '%.0s%c'
+set mxtics 10
+data = "gpu_check_fashion_params.dat"
+plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-16-4, fixed random: 2.8 points per decade", \
+  data index 1 using 1:2 with lines linecolor rgb '#0072B2' dashtype 1 linewidth 2 notitle, \
+  data index 2 using 1:2 with points linecolor rgb '#0072B2' pointtype 4 dashtype 2 linewidth 2 pointsize 1.3 title "WRN-16-4, fixed zero: 21.4 points per decade", \
+  data index 3 using 1:2 with lines linecolor rgb '#0072B2' dashtype 2 linewidth 2 notitle
+unset output
+set terminal svg noenhanced dynamic background '#ffffff' size 1100,600 font 'Sans,11'
+set output "gpu_check_fashion_params.svg"
+set label 1000 "gpu_check_fashion\ntest accuracy against learned parameters, with a least-squares line in log10 parameters" at screen 0.5, screen 0.975 center front
+set tmargin 4
+set ylabel 'test top-1 accuracy (%)'
+set grid
+set key outside right top vertical Left reverse spacing 1.3
+set border 3
+set tics nomirror
+set xlabel 'learned parameters (log scale)'
+set logscale x
+set format x '%.0s%c'
+set mxtics 10
+data = "gpu_check_fashion_params.dat"
+plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-16-4, fixed random: 2.8 points per decade", \
+  data index 1 using 1:2 with lines linecolor rgb '#0072B2' dashtype 1 linewidth 2 notitle, \
+  data index 2 using 1:2 with points linecolor rgb '#0072B2' pointtype 4 dashtype 2 linewidth 2 pointsize 1.3 title "WRN-16-4, fixed zero: 21.4 points per decade", \
+  data index 3 using 1:2 with lines linecolor rgb '#0072B2' dashtype 2 linewidth 2 notitle
+unset output
