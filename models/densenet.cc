@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "models/batch_norm.h"
 #include "models/conv.h"
 #include "models/densenet.pb.h"
 #include "models/model.h"
@@ -34,11 +35,11 @@ class DenseLayerImpl : public torch::nn::Module {
   DenseLayerImpl(int64_t in, int64_t growth, bool bottleneck, double dropout) : dropout_(dropout) {
     int64_t width = in;
     if (bottleneck) {
-      bn0_ = register_module("bn1", torch::nn::BatchNorm2d(in));
+      bn0_ = register_module("bn1", BatchNorm(in));
       conv0_ = register_module("conv1", Conv(in, 4 * growth, 1));
       width = 4 * growth;
     }
-    bn_ = register_module(bottleneck ? "bn2" : "bn1", torch::nn::BatchNorm2d(width));
+    bn_ = register_module(bottleneck ? "bn2" : "bn1", BatchNorm(width));
     conv_ = register_module(bottleneck ? "conv2" : "conv1", Conv(width, growth, 3));
   }
 
@@ -52,7 +53,7 @@ class DenseLayerImpl : public torch::nn::Module {
 
  private:
   double dropout_;
-  torch::nn::BatchNorm2d bn0_{nullptr}, bn_{nullptr};
+  BatchNorm bn0_{nullptr}, bn_{nullptr};
   Conv conv0_{nullptr}, conv_{nullptr};
 };
 TORCH_MODULE(DenseLayer);
@@ -60,7 +61,7 @@ TORCH_MODULE(DenseLayer);
 class TransitionImpl : public torch::nn::Module {
  public:
   TransitionImpl(int64_t in, int64_t out)
-      : bn_(register_module("bn1", torch::nn::BatchNorm2d(in))),
+      : bn_(register_module("bn1", BatchNorm(in))),
         conv_(register_module("conv1", Conv(in, out, 1))) {}
 
   torch::Tensor forward(const torch::Tensor& x) {
@@ -68,7 +69,7 @@ class TransitionImpl : public torch::nn::Module {
   }
 
  private:
-  torch::nn::BatchNorm2d bn_;
+  BatchNorm bn_;
   Conv conv_;
 };
 TORCH_MODULE(Transition);
@@ -94,7 +95,7 @@ class DensenetImpl : public torch::nn::Module {
         channels = out;
       }
     }
-    bn_ = register_module("bn", torch::nn::BatchNorm2d(channels));
+    bn_ = register_module("bn", BatchNorm(channels));
     fc_ = register_module("fc", torch::nn::Linear(channels, context.num_classes));
   }
 
@@ -137,7 +138,7 @@ class DensenetImpl : public torch::nn::Module {
   Conv conv1_{nullptr};
   std::vector<torch::nn::Sequential> blocks_;
   std::vector<Transition> transitions_;
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm bn_{nullptr};
   torch::nn::Linear fc_{nullptr};
 };
 TORCH_MODULE(Densenet);

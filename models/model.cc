@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/philox.h"
+#include "models/batch_norm.h"
 #include "models/conv.h"
 #include "models/init.pb.h"
 
@@ -37,11 +38,13 @@ std::vector<Layer> BuildLayerTable(torch::nn::Module& module,
       layer.shape = conv->whole_weight().sizes().vec();
       layer.out_channels = layer.shape[0];
       if (conv->options().bias) layer.bias = name + ".bias";
-    } else if (auto* bn = child.as<torch::nn::BatchNorm2d>()) {
-      if (!bn->options.affine()) continue;
+    } else if (bool affine = false; VisitBatchNorm(child, [&](auto& bn) {
+                 affine = bn.options.affine();
+                 if (affine) layer.shape = bn.weight.sizes().vec();
+               })) {
+      if (!affine) continue;
       layer.kind = LayerKind::kBatchNorm;
-      layer.shape = bn->weight.sizes().vec();
-      layer.out_channels = bn->weight.size(0);
+      layer.out_channels = layer.shape[0];
       layer.bias = name + ".bias";
     } else if (auto* linear = child.as<torch::nn::Linear>()) {
       layer.kind = LayerKind::kLinear;
@@ -106,13 +109,13 @@ void Initialize(torch::nn::Module& module, int scheme, uint64_t seed, LinearInit
   const bool reference = scheme == REFERENCE;
   Draws draws(seed);
   for (const auto& child : module.modules(/*include_self=*/false)) {
-    if (auto* bn = child->as<torch::nn::BatchNorm2d>()) {
-      if (bn->options.affine()) {
-        bn->weight.fill_(1.0);
-        bn->bias.zero_();
+    const bool batch_norm = VisitBatchNorm(*child, [](auto& bn) {
+      if (bn.options.affine()) {
+        bn.weight.fill_(1.0);
+        bn.bias.zero_();
       }
-      continue;
-    }
+    });
+    if (batch_norm) continue;
     torch::Tensor weight, bias;
     bool is_conv = false;
     if (auto* conv = child->as<ConvImpl>()) {

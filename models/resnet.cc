@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "models/batch_norm.h"
 #include "models/conv.h"
 #include "models/model.h"
 #include "models/resnet.pb.h"
@@ -37,13 +38,12 @@ class BlockImpl : public torch::nn::Module {
     }
     for (size_t i = 0; i < convs_.size(); ++i) {
       register_module(absl::StrCat("conv", i + 1), convs_[i]);
-      bns_.push_back(register_module(absl::StrCat("bn", i + 1),
-                                     torch::nn::BatchNorm2d(convs_[i]->options().out_channels)));
+      bns_.push_back(
+          register_module(absl::StrCat("bn", i + 1), BatchNorm(convs_[i]->options().out_channels)));
     }
     if (stride != 1 || in != out) {
       downsample_ = register_module(
-          "downsample",
-          torch::nn::Sequential(Conv(in, out, 1, stride), torch::nn::BatchNorm2d(out)));
+          "downsample", torch::nn::Sequential(Conv(in, out, 1, stride), BatchNorm(out)));
     }
   }
 
@@ -58,7 +58,7 @@ class BlockImpl : public torch::nn::Module {
 
  private:
   std::vector<Conv> convs_;
-  std::vector<torch::nn::BatchNorm2d> bns_;
+  std::vector<BatchNorm> bns_;
   torch::nn::Sequential downsample_{nullptr};
 };
 TORCH_MODULE(Block);
@@ -69,7 +69,7 @@ class ResnetImpl : public torch::nn::Module {
     const int64_t n = spec.bottleneck() ? (spec.depth() - 2) / 9 : (spec.depth() - 2) / 6;
     const int64_t expansion = spec.bottleneck() ? 4 : 1;
     conv1_ = register_module("conv1", Conv(context.channels, 16, 3, 1));
-    bn1_ = register_module("bn1", torch::nn::BatchNorm2d(16));
+    bn1_ = register_module("bn1", BatchNorm(16));
     int64_t channels = 16;
     for (int stage = 0; stage < 3; ++stage) {
       const int64_t planes = 16 << stage;
@@ -110,7 +110,7 @@ class ResnetImpl : public torch::nn::Module {
 
  private:
   Conv conv1_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr};
+  BatchNorm bn1_{nullptr};
   std::vector<torch::nn::Sequential> stages_;
   torch::nn::Linear fc_{nullptr};
 };

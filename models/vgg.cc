@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "models/batch_norm.h"
 #include "models/conv.h"
 #include "models/model.h"
 #include "models/vgg.pb.h"
@@ -55,7 +56,7 @@ class VggImpl : public torch::nn::Module {
         stage->push_back(absl::StrCat("conv", i + 1),
                          Conv(channels, filters, /*kernel=*/3, /*stride=*/1, /*bias=*/true));
         if (spec.batch_norm()) {
-          stage->push_back(absl::StrCat("bn", i + 1), torch::nn::BatchNorm2d(filters));
+          stage->push_back(absl::StrCat("bn", i + 1), BatchNorm(filters));
         }
         stage->push_back(absl::StrCat("relu", i + 1), torch::nn::ReLU());
         channels = filters;

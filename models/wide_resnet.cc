@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "models/batch_norm.h"
 #include "models/conv.h"
 #include "models/model.h"
 #include "models/wide_resnet.pb.h"
@@ -32,9 +33,9 @@ class BasicBlockImpl : public torch::nn::Module {
  public:
   BasicBlockImpl(int64_t in, int64_t out, int64_t stride, double dropout, bool batch_norm)
       : equal_in_out_(in == out && stride == 1), dropout_(dropout) {
-    if (batch_norm) bn1_ = register_module("bn1", torch::nn::BatchNorm2d(in));
+    if (batch_norm) bn1_ = register_module("bn1", BatchNorm(in));
     conv1_ = register_module("conv1", Conv(in, out, 3, stride));
-    if (batch_norm) bn2_ = register_module("bn2", torch::nn::BatchNorm2d(out));
+    if (batch_norm) bn2_ = register_module("bn2", BatchNorm(out));
     conv2_ = register_module("conv2", Conv(out, out, 3, 1));
     if (!equal_in_out_) shortcut_ = register_module("shortcut", Conv(in, out, 1, stride));
   }
@@ -53,7 +54,7 @@ class BasicBlockImpl : public torch::nn::Module {
  private:
   bool equal_in_out_;
   double dropout_;
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  BatchNorm bn1_{nullptr}, bn2_{nullptr};
   Conv conv1_{nullptr}, conv2_{nullptr}, shortcut_{nullptr};
 };
 TORCH_MODULE(BasicBlock);
@@ -74,7 +75,7 @@ class WideResnetImpl : public torch::nn::Module {
       }
       stages_.push_back(register_module(absl::StrCat("block", stage + 1), blocks));
     }
-    if (spec.batch_norm()) bn_ = register_module("bn1", torch::nn::BatchNorm2d(widths[3]));
+    if (spec.batch_norm()) bn_ = register_module("bn1", BatchNorm(widths[3]));
     fc_ = register_module("fc", torch::nn::Linear(widths[3], context.num_classes));
   }
 
@@ -104,7 +105,7 @@ class WideResnetImpl : public torch::nn::Module {
  private:
   Conv conv1_{nullptr};
   std::vector<torch::nn::Sequential> stages_;
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm bn_{nullptr};
   torch::nn::Linear fc_{nullptr};
 
   torch::Tensor Pool(const torch::Tensor& x) {

@@ -3,11 +3,14 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/status_macros.h"
 #include "datasets/loader.h"
+#include "models/batch_norm.h"
 #include "torch_support/status.h"
 
 namespace rwn {
@@ -74,26 +77,24 @@ absl::Status MeasureFeatures(const Network& network, const Dataset& dataset,
 void CalibrateBatchNorms(const Network& network, const Dataset& dataset, int64_t stages,
                          int64_t batch_size) {
   const std::vector<std::string> prefix_modules = PrefixModules(network, stages);
-  std::vector<torch::nn::BatchNorm2dImpl*> norms;
+  std::vector<std::function<void()>> restore_momenta;
   for (const auto& item : network.module->named_modules()) {
-    if (auto* bn = item.value()->as<torch::nn::BatchNorm2dImpl>()) {
-      if (InModules(item.key(), prefix_modules)) norms.push_back(bn);
-    }
+    if (!InModules(item.key(), prefix_modules)) continue;
+    VisitBatchNorm(*item.value(), [&](auto& bn) {
+      const c10::optional<double> momentum = bn.options.momentum();
+      bn.options.momentum(c10::nullopt);  // a cumulative average
+      bn.reset_running_stats();
+      restore_momenta.push_back([&bn, momentum] { bn.options.momentum(momentum); });
+    });
   }
-  if (norms.empty()) return;
+  if (restore_momenta.empty()) return;
   torch::NoGradGuard no_grad;
   network.module->train();
-  std::vector<c10::optional<double>> momenta;
-  for (auto* bn : norms) {
-    momenta.push_back(bn->options.momentum());
-    bn->options.momentum(c10::nullopt);  // a cumulative average
-    bn->reset_running_stats();
-  }
   const torch::Device device = DeviceOf(network);
   BatchLoader loader(dataset.train, dataset.mean, dataset.std, batch_size, false, 0);
   Batch batch;
   while (loader.Next(&batch)) RunStages(network.stages, 0, stages, batch.images.to(device));
-  for (size_t i = 0; i < norms.size(); ++i) norms[i]->options.momentum(momenta[i]);
+  for (const auto& restore : restore_momenta) restore();
 }
 
 // The dataset of the prefix's features: every split, the same labels.
