@@ -382,7 +382,7 @@ std::string Enumerate(const std::set<uint64_t>& numbers) {
 }  // namespace
 
 ReportPage MakeReportPage(const std::vector<RunRecord>& runs, const ReportOptions& options) {
-  std::set<std::string> sweeps, titles, models, datasets, commits;
+  std::set<std::string> sweeps, titles, models, datasets, commits, devices;
   std::set<uint64_t> epochs, seeds;  // in numeric order
   int diverged = 0;
   for (const RunRecord& run : runs) {
@@ -397,6 +397,7 @@ ReportPage MakeReportPage(const std::vector<RunRecord>& runs, const ReportOption
     epochs.insert(run.spec.epochs());
     seeds.insert(run.spec.seed());
     if (run.summary.has_commit()) commits.insert(run.summary.commit());
+    if (run.summary.has_device()) devices.insert(run.summary.device());
     diverged += run.summary.status() == RunSummary::DIVERGED;
   }
   const std::string title =
@@ -406,7 +407,8 @@ ReportPage MakeReportPage(const std::vector<RunRecord>& runs, const ReportOption
       diverged > 0 ? absl::StrCat(" (", diverged, " diverged)") : "", " of ", Enumerate(models),
       " on ", Enumerate(datasets), "; ", Enumerate(epochs),
       epochs.size() == 1 && *epochs.begin() == 1 ? " epoch" : " epochs", "; seed",
-      seeds.size() == 1 ? " " : "s ", Enumerate(seeds), "; rwn ",
+      seeds.size() == 1 ? " " : "s ", Enumerate(seeds),
+      devices.empty() ? "" : absl::StrCat("; trained on ", Enumerate(devices)), "; rwn ",
       commits.empty() ? "commit not recorded" : absl::StrCat("commit ", Enumerate(commits)), ".");
   return ReportPage(title, about);
 }

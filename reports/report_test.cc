@@ -135,9 +135,10 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
 // order, in Markdown (PNGs) and in self-contained HTML (SVGs inline).
 TEST_F(ReportTest, OnePageHoldsEveryTableAndFigure) {
   AddRun("p/wrn/0.1/seed-1", 1, "WRN", 100, 0.70, 0.70,
-         "learn { selector { filter_fraction { fraction: 0.1 } } }", ",\"commit\":\"abc123\"");
+         "learn { selector { filter_fraction { fraction: 0.1 } } }",
+         ",\"commit\":\"abc123\",\"device\":\"cpu\"");
   AddRun("p/wrn/0.1/seed-2", 2, "WRN", 100, 0.72, 0.72,
-         "learn { selector { filter_fraction { fraction: 0.1 } } }");
+         "learn { selector { filter_fraction { fraction: 0.1 } } }", ",\"device\":\"cuda:0\"");
   AddRun("p/wrn/1.0/seed-1", 1, "WRN", 1000, 0.90, 0.90);
   auto runs = ReadRuns((root_ / "runs").string());
   ASSERT_OK(runs);
@@ -152,7 +153,7 @@ TEST_F(ReportTest, OnePageHoldsEveryTableAndFigure) {
   EXPECT_EQ(*index, (std::vector<std::string>{"index.md", "index.html"}));
   const std::string md = *ReadFile(out + "/index.md");
   EXPECT_THAT(md, HasSubstr("# Table 9: a test\n\n3 runs of WRN on Fashion-MNIST; 10 epochs; "
-                            "seeds 1 and 2; rwn commit abc123.\n"));
+                            "seeds 1 and 2; trained on cpu and cuda:0; rwn commit abc123.\n"));
   const size_t table = md.find("[CSV](p.csv)"), fraction = md.find("![p](p_fraction.png)"),
                params = md.find("## Figure 9: a test"), points = md.find("## Every point");
   ASSERT_NE(table, std::string::npos) << md;

@@ -244,6 +244,7 @@ absl::StatusOr<RunOutcome> RunEnsemble(const ExperimentSpec& spec, const RunOpti
   ASSIGN_OR_RETURN(EnsembleEvaluation evaluation, EvaluateEnsemble(spec, folder.dir()));
   outcome.summary = SummaryOf(spec, member, learned, seconds, evaluation);
   outcome.summary.set_threads(options.threads);
+  outcome.summary.set_device(options.device);
   const auto& e = outcome.summary.ensemble();
   RETURN_IF_ERROR(note(absl::StrFormat(
       "ensemble of %d: %.2f%% (mean member %.2f%%, base %.2f%%), %d learned parameters in all",

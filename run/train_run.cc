@@ -247,6 +247,7 @@ RunSummary SummaryOf(const Session& s) {
   summary.set_params(static_cast<int32_t>(s.run.count.params));
   summary.set_learned_params(static_cast<int32_t>(s.run.count.learned));
   summary.set_threads(s.options.threads);
+  summary.set_device(s.options.device);
   if (!s.options.commit.empty()) summary.set_commit(s.options.commit);
   return summary;
 }
