@@ -16,7 +16,12 @@
 #                                       LD_LIBRARY_PATH (RWN_TORCH, default the
 #                                       torch of /opt/torch/.venv)
 #   DIR/check.sh, fashion_sweep.pbtxt   the check (tools/gpu/check.sh)
+#   DIR/long_sweeps.sh                  the cpu_long sweeps on the GPU (tools/gpu/long_sweeps.sh)
 #   DIR/data/fashion-mnist/             the sweep's data
+#   DIR/specs/                          the paper's experiments (experiments/paper/),
+#                                       for DIR/bin/rwn sweep --spec=DIR/specs/X.pbtxt
+#                                       --device=cuda (their default data folder is
+#                                       /usr/share/datasets: copy DIR/data there)
 #
 # On the GPU machine: DIR/check.sh (add --device=cpu to try it on a CPU).
 # Here, against the 2.11 wheel's own libtorch: RWN_TORCH=$(tools/libtorch/fetch.sh
@@ -42,7 +47,7 @@ bazel --output_base="${RWN_CACHE:-$HOME/.cache/rwn}/bundle-bazel" build "${flags
 bin="$(bazel --output_base="${RWN_CACHE:-$HOME/.cache/rwn}/bundle-bazel" info "${flags[@]}" bazel-bin)"
 
 rm -rf "$dest"
-mkdir -p "$dest/bin" "$dest/lib" "$dest/data" "$dest/tests" "$dest/peer"
+mkdir -p "$dest/bin" "$dest/lib" "$dest/data" "$dest/tests" "$dest/peer" "$dest/specs"
 for program in cli/rwn tools/gpu/gpu_check; do
   strip -o "$dest/bin/$(basename "$program")" "$bin/$program"
 done
@@ -64,8 +69,9 @@ LD_LIBRARY_PATH="$torch/lib" ldd "$dest"/bin/* "$dest"/tests/* |
     grep -qx "$name" <<<"$torch_libs" && continue
     cp -L "$path" "$dest/lib/$name"
   done
-cp "$repo/tools/gpu/check.sh" "$repo/tools/gpu/fashion_sweep.pbtxt" "$dest/"
+cp "$repo/tools/gpu/check.sh" "$repo/tools/gpu/long_sweeps.sh" "$repo/tools/gpu/fashion_sweep.pbtxt" "$dest/"
 cp -r /usr/share/datasets/fashion-mnist "$dest/data/"
+cp "$repo"/experiments/paper/*.pbtxt "$dest/specs/"
 cat >"$dest/env.sh" <<'EOF'
 # Sourced by check.sh: the bundle's libraries, then the host torch's.
 torch="${RWN_TORCH:-/opt/torch/.venv/lib/python3.12/site-packages/torch}"

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -35,6 +36,9 @@ DEFINE_string(device, "cuda", "cpu, cuda, cuda:N or auto");
 DEFINE_bool(speed, true, "measure img/s of WRN-28-10 and DenseNet-BC-100-12");
 DEFINE_int32(batch, 128, "batch size of the speed rows");
 DEFINE_int32(steps, 20, "timed steps per speed row (after 3 warm-up steps)");
+DEFINE_string(speed_rows, "",
+              "only the speed rows whose model or configuration contains this text "
+              "(e.g. DenseNet, \"dense mask\"); empty: every row");
 DEFINE_string(check_model, "wide_resnet { depth: 16 widen_factor: 4 }",
               "the model of the correctness rows");
 DEFINE_int32(check_batch, 128, "batch size of the correctness rows");
@@ -118,6 +122,10 @@ void PrintSpeed(const std::string& device) {
   const std::vector<SpeedRow> rows = {
       {"all learned", kAll, true, {}},
       {"10% of filters, fixed random", kTenth, true, {}},
+      {"10% of filters, fixed random, dense mask",
+       "selector { filter_fraction { fraction: 0.1 } } dense_mask: true",
+       true,
+       {}},
       {"10% of filters, fixed zero",
        "selector { filter_fraction { fraction: 0.1 } } fixed: ZERO",
        true,
@@ -129,8 +137,10 @@ void PrintSpeed(const std::string& device) {
   std::printf("\n| model | configuration | img/s (batch %d) |\n|---|---|---:|\n", FLAGS_batch);
   for (const auto& [name, model] : models) {
     for (const SpeedRow& row : rows) {
+      const std::string label = absl::StrCat(name, " | ", row.name);
+      if (!FLAGS_speed_rows.empty() && !absl::StrContains(label, FLAGS_speed_rows)) continue;
       Rig rig = MakeRig(model, row.learn, device, FLAGS_batch, row.compute);
-      std::printf("| %s | %s | %.0f |\n", name, row.name, ImagesPerSecond(rig, row.train));
+      std::printf("| %s | %.0f |\n", label.c_str(), ImagesPerSecond(rig, row.train));
       std::fflush(stdout);
     }
   }
