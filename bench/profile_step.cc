@@ -63,8 +63,8 @@ void Profile(const std::string& model, const std::string& text, const StepConfig
     total += us;
   }
   std::sort(sorted.rbegin(), sorted.rend());
-  std::printf("\n%s, %s, batch %lld: %.1f ms per step in operators\n", model.c_str(), config.name,
-              static_cast<long long>(batch), total / steps / 1000);
+  std::printf("\n%s, %s, batch %lld: %.1f ms per step in operators\n", model.c_str(),
+              config.name.c_str(), static_cast<long long>(batch), total / steps / 1000);
   std::printf("| operator | ms per step | share |\n|---|---:|---:|\n");
   for (size_t i = 0; i < std::min<size_t>(12, sorted.size()); ++i) {
     std::printf("| %s | %.1f | %.0f%% |\n", sorted[i].second.c_str(),
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   for (int i = 3; i < argc; ++i) {
     bool found = false;
     for (const rwn::StepConfig& config : rwn::StepConfigs()) {
-      if (config.name == std::string(argv[i])) {
+      if (config.name == argv[i]) {
         rwn::Profile(model, text, config, std::atoll(argv[2]));
         found = true;
       }

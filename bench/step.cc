@@ -26,19 +26,32 @@ T OrDie(absl::StatusOr<T> value) {
 }  // namespace
 
 const std::vector<StepConfig>& StepConfigs() {
-  static const auto* configs = new std::vector<StepConfig>{
-      {"all_learned", nullptr, true},
-      {"bn_only", "also_learn_classifier: false", true},
-      {"fc_only", "also_learn_batchnorm: false", true},
-      {"last_block", "selector { layer_group { group: 'block3' } } also_learn_batchnorm: false",
-       true},
-      {"filters10_fast", "selector { filter_fraction { fraction: 0.1 } }", true},
-      {"filters10_masked", "selector { filter_fraction { fraction: 0.1 } } dense_mask: true", true},
-      {"filters10_zeroed", "selector { filter_fraction { fraction: 0.1 } } fixed: ZERO", true},
-      {"all_learned_channels_last", nullptr, true, {true, false}},
-      {"all_learned_bf16", nullptr, true, {false, true}},
-      {"forward_only", nullptr, false},
-  };
+  static const auto* configs = [] {
+    auto* list = new std::vector<StepConfig>{
+        {"all_learned", nullptr, true},
+        {"bn_only", "also_learn_classifier: false", true},
+        {"fc_only", "also_learn_batchnorm: false", true},
+        {"last_block", "selector { layer_group { group: 'block3' } } also_learn_batchnorm: false",
+         true},
+        {"filters10_fast", "selector { filter_fraction { fraction: 0.1 } }", true},
+        {"filters10_masked", "selector { filter_fraction { fraction: 0.1 } } dense_mask: true",
+         true},
+        {"filters10_zeroed", "selector { filter_fraction { fraction: 0.1 } } fixed: ZERO", true},
+        {"all_learned_bf16", nullptr, true, {false, true}},
+        {"forward_only", nullptr, false},
+    };
+    // Each float32 configuration again in channels-last, rwn's default
+    // layout on a CPU (run/train_run.cc, ChannelsLast).
+    const size_t plain = list->size();
+    for (size_t i = 0; i < plain; ++i) {
+      StepConfig twin = (*list)[i];
+      if (twin.compute.bfloat16) continue;
+      twin.name += kChannelsLast;
+      twin.compute.channels_last = true;
+      list->push_back(twin);
+    }
+    return list;
+  }();
   return *configs;
 }
 

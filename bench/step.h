@@ -15,14 +15,16 @@
 namespace rwn {
 
 struct StepConfig {
-  const char* name;
+  std::string name;
   const char* learn;  // LearnSpec text; nullptr: everything learned
   bool train;         // false: forward only (eval mode, inference mode)
   ComputeOptions compute = {};
 };
 
 // all_learned, bn_only, fc_only, last_block, filters10_{fast,masked,zeroed},
-// all_learned_channels_last, all_learned_bf16, forward_only.
+// all_learned_bf16, forward_only; then each of them but bf16 in channels-last,
+// named with the suffix kChannelsLast (all_learned_channels_last, ...).
+inline constexpr char kChannelsLast[] = "_channels_last";
 const std::vector<StepConfig>& StepConfigs();
 
 // (name, ModelSpec text): ResNet-20, WRN-16-4, DenseNet-BC-40-12.

@@ -25,6 +25,7 @@
 #include <regex>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -65,8 +66,11 @@ struct Results {
         for (const StepConfig& config : StepConfigs()) {
           auto rate = by_config.find(config.name);
           if (rate == by_config.end()) continue;
-          auto ratio = [&](const char* other, bool inverse) -> std::string {
-            auto it = by_config.find(other);
+          // Against the forward pass and the all-learned step in the same layout.
+          const std::string layout =
+              absl::EndsWith(config.name, kChannelsLast) ? kChannelsLast : "";
+          auto ratio = [&](const std::string& other, bool inverse) -> std::string {
+            auto it = by_config.find(other + layout);
             if (it == by_config.end()) return "–";
             return absl::StrFormat("%.2f",
                                    inverse ? it->second / rate->second : rate->second / it->second);

@@ -39,7 +39,10 @@ struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
     const int64_t stride = ctx->saved_data["stride"].toInt();
     const int64_t padding = ctx->saved_data["padding"].toInt();
     const bool learn_bias = ctx->saved_data["learn_bias"].toBool();
-    const torch::Tensor grad = grads[0].contiguous();
+    // In the input's layout: converting a channels-last gradient to NCHW
+    // cost a copy and oneDNN reorders each step.
+    const at::MemoryFormat format = x.suggest_memory_format();
+    const torch::Tensor grad = grads[0].contiguous(format);
     torch::Tensor grad_x;
     if (ctx->needs_input_grad(0)) {
       grad_x = std::get<0>(at::convolution_backward(
@@ -48,7 +51,7 @@ struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
     }
     const int64_t k = learned_weight.size(0);
     auto learned = at::convolution_backward(
-        grad.narrow(1, begin, k).contiguous(), x, learned_weight,
+        grad.narrow(1, begin, k).contiguous(format), x, learned_weight,
         learn_bias ? c10::optional<at::IntArrayRef>(at::IntArrayRef{k}) : c10::nullopt,
         {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0}, 1, {false, true, learn_bias});
     return {
@@ -266,6 +269,7 @@ void ConvImpl::to(torch::Device device, torch::Dtype dtype, bool non_blocking) {
 void ConvImpl::UseChannelsLast() {
   torch::NoGradGuard no_grad;
   for (auto& param : named_parameters(/*recurse=*/false)) {
+    if (param.value().dim() != 4) continue;  // a bias has no layout to change
     param.value().set_data(param.value().data().contiguous(at::MemoryFormat::ChannelsLast));
   }
   for (Part& part : parts_) {

@@ -1,7 +1,8 @@
 // The contract every registered model keeps, checked on a small
 // configuration of each: forward shapes for 1x28x28, 3x32x32 and 3x64x64
 // inputs with any class count; a layer table that covers every parameter
-// exactly once; seeded initialization; one SGD step that lowers the loss.
+// exactly once; seeded initialization; one SGD step that lowers the loss;
+// the same logits in channels-last, rwn's default layout on a CPU.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -98,6 +99,22 @@ TEST_P(ModelContractTest, OneSgdStepLowersTheLossAndStaysFinite) {
   for (const auto& p : network->module->parameters()) {
     EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
   }
+}
+
+TEST_P(ModelContractTest, ChannelsLastGivesTheSameLogits) {
+  auto network = Make(GetParam(), ModelContext{3, 32, 32, 10, 1});
+  network->module->eval();
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(6);
+  const torch::Tensor x = torch::randn({4, 3, 32, 32});
+  const torch::Tensor nchw = network->forward(x);
+  UseChannelsLast(network.get());
+  for (const auto& p : network->module->parameters()) {
+    if (p.dim() == 4) EXPECT_TRUE(p.is_contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  const torch::Tensor nhwc = network->forward(x.contiguous(at::MemoryFormat::ChannelsLast));
+  const double scale = nchw.abs().max().item<double>();
+  EXPECT_LE((nhwc - nchw).abs().max().item<double>(), 1e-4 * scale);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ModelContractTest,

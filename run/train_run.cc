@@ -41,8 +41,16 @@ struct Session {
   std::vector<EpochMetrics> history;
   int resumed_after = 0;
   bool writer = true;                            // rank 0 (or the only rank) writes the folder
+  bool channels_last = false;                    // NHWC weights and activations
   std::optional<tensorboard::EventFile> events;  // the writer's TensorBoard curves
 };
+
+// The spec's channels_last, or where it is absent, the faster layout of the
+// device: channels-last on a CPU, where it was faster for every model and
+// learn mode measured (bench/README.md, "Memory layout"); NCHW on a GPU.
+bool ChannelsLast(const ExperimentSpec& spec, const std::string& device) {
+  return spec.has_channels_last() ? spec.channels_last() : device == "cpu";
+}
 
 // The summary fields that follow from the epochs' metrics.
 RunSummary Summarize(const std::vector<EpochMetrics>& history) {
@@ -123,7 +131,8 @@ std::string Header(const Session& s) {
   std::string header = absl::StrCat(s.spec.name(), ": ", s.run.network->description, " on ",
                                     s.run.dataset->description, ", learning ", s.run.count.learned,
                                     " of ", s.run.count.params, " parameters, ", s.options.threads,
-                                    s.options.threads == 1 ? " thread" : " threads");
+                                    s.options.threads == 1 ? " thread" : " threads",
+                                    s.channels_last ? ", channels-last" : "");
   if (s.options.communicator != nullptr) {
     absl::StrAppend(&header, " on each of ", s.options.communicator->world_size(), " ranks");
   }
@@ -223,7 +232,7 @@ absl::Status TrainSession(Session& s) {
   }
   TrainConfig config{
       s.spec.epochs(),       s.spec.batch_size(),    s.spec.eval_batch_size(),
-      VariationSeed(s.spec), s.spec.augment(),       {s.spec.channels_last(), s.spec.bfloat16()},
+      VariationSeed(s.spec), s.spec.augment(),       {s.channels_last, s.spec.bfloat16()},
       s.resumed_after,       s.options.communicator, s.spec.max_loss()};
   const int every = s.options.log_every_n_steps;
   if (s.writer && every > 0) {
@@ -297,7 +306,8 @@ absl::StatusOr<RunOutcome> TrainRun(const ExperimentSpec& spec, const RunOptions
   s.init_checksum = InitChecksum(*s.run.network);
   s.writer = options.communicator == nullptr || options.communicator->rank() == 0;
   if (!options.restart && s.folder.HasCheckpoint()) RETURN_IF_ERROR(Resume(s));
-  if (spec.channels_last()) UseChannelsLast(s.run.network.get());
+  s.channels_last = ChannelsLast(spec, options.device);
+  if (s.channels_last) UseChannelsLast(s.run.network.get());
   const absl::Status trained = TrainSession(s);
   if (std::optional<Divergence> where = DivergenceOf(trained)) return RecordDivergence(s, *where);
   RETURN_IF_ERROR(trained);

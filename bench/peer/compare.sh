@@ -13,7 +13,8 @@
 # rwn's allocator settings (no mmap, no trim; torch_support/runtime.cc), the
 # peer through glibc's tunables. Environment: LEGS, MODELS and MODES (space-
 # separated subsets), THREADS (default 2), BATCH (default 128), STEPS and
-# WARMUP (the peer's timed and untimed steps, default 20 and 5).
+# WARMUP (the peer's timed and untimed steps, default 20 and 5), LAYOUT
+# (rwn's: channels_last, its CPU default, or nchw).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds="${1:-1}"
@@ -26,6 +27,13 @@ threads="${THREADS:-2}" batch="${BATCH:-128}" steps="${STEPS:-20}" warmup="${WAR
 # step's cost in forward passes.
 declare -A rwn_config=([all_learned]=all_learned [bn_only]=bn_only [fc_only]=fc_only
                        [last_block]=last_block [filters10]=filters10_fast)
+# rwn runs in its default layout on a CPU, channels-last; LAYOUT=nchw
+# measures NCHW instead.
+case "${LAYOUT:-channels_last}" in
+  channels_last) layout=_channels_last ;;
+  nchw) layout="" ;;
+  *) echo "compare.sh: LAYOUT=$LAYOUT; allowed: channels_last, nchw" >&2; exit 2 ;;
+esac
 
 declare -A bin
 for leg in "${legs[@]}"; do
@@ -73,7 +81,7 @@ for round in $(seq "$rounds"); do
       for leg in "${legs[@]}"; do
         [[ "$mode" == forward_only && "$leg" != rwn-* ]] && continue
         name="$mode"
-        [[ "$leg" == rwn-* && "$mode" != forward_only ]] && name="${rwn_config[$mode]}"
+        [[ "$leg" == rwn-* ]] && name="${rwn_config[$mode]:-$mode}$layout"
         rate="$(measure "$leg" "$model" "$name")"
         echo "compare.sh: round $round, $model, $mode, $leg: $rate img/s" >&2
         echo "$leg $model $mode $round $rate" >>"$results"
