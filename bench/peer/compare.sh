@@ -9,7 +9,9 @@
 # Legs: rwn's training-step benchmark on Debian's libtorch 1.13 and on the
 # pinned libtorch 2.x (--config=torch2, on CPU); the peer on Debian's
 # python3-torch 1.13 and on the same PyTorch 2.x from PyPI
-# (bench/peer/torch.lock), eager and under torch.compile. Every process gets
+# (bench/peer/torch.lock), eager and under torch.compile; the legs
+# peer-1.13-channels-last and peer-2.x-channels-last run the loop in
+# channels-last, as rwn runs on a CPU. Every process gets
 # rwn's allocator settings (no mmap, no trim; torch_support/runtime.cc), the
 # peer through glibc's tunables. Environment: LEGS, MODELS and MODES (space-
 # separated subsets), THREADS (default 2), BATCH (default 128), STEPS and
@@ -40,8 +42,9 @@ for leg in "${legs[@]}"; do
   case "$leg" in
     rwn-1.13) flags=() ;;
     rwn-2.x) flags=(--config=torch2) ;;
-    peer-1.13|peer-2.x|peer-2.x-compile) continue ;;
-    *) echo "compare.sh: leg '$leg'; allowed: rwn-1.13 rwn-2.x peer-1.13 peer-2.x peer-2.x-compile" >&2; exit 2 ;;
+    peer-1.13|peer-2.x|peer-2.x-compile|peer-1.13-channels-last|peer-2.x-channels-last) continue ;;
+    *) echo "compare.sh: leg '$leg'; allowed: rwn-1.13 rwn-2.x peer-1.13 peer-2.x peer-2.x-compile" \
+         "peer-1.13-channels-last peer-2.x-channels-last" >&2; exit 2 ;;
   esac
   bazel build --jobs=2 "${flags[@]}" //bench:train_step_benchmark
   bin[$leg]="$(bazel info "${flags[@]}" bazel-bin)/bench/train_step_benchmark"
@@ -66,12 +69,13 @@ measure() {
         { cat "$out.log" >&2; exit 1; }
       awk '{ print $2 }' "$out"; rm -f "$out" "$out.log" ;;
     peer-*)
-      local python_path="" compile=()
+      local python_path="" extra=()
       [[ "$leg" == peer-2.x* ]] && python_path="$site"
-      [[ "$leg" == *-compile ]] && compile=(--compile)
+      [[ "$leg" == *-compile ]] && extra=(--compile)
+      [[ "$leg" == *-channels-last ]] && extra=(--channels_last)
       PYTHONPATH="$python_path" /usr/bin/python3 bench/peer/peer_step.py --model="$model" \
         --learn="$mode" --batch="$batch" --threads="$threads" --steps="$steps" \
-        --warmup="$warmup" "${compile[@]}" 2>/dev/null |
+        --warmup="$warmup" "${extra[@]}" 2>/dev/null |
         /usr/bin/python3 -c 'import json, sys; print(json.loads(sys.stdin.readlines()[-1])["img_per_s"])' ;;
   esac
 }

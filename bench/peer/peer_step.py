@@ -82,6 +82,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--channels_last", action="store_true",
+                        help="the model and input in channels-last memory layout")
     args = parser.parse_args()
     if args.batch < 1 or args.steps < 1 or args.threads < 1 or args.warmup < 0:
         parser.error("--batch, --steps and --threads must be >= 1, --warmup >= 0")
@@ -93,6 +95,8 @@ def main():
     model = MODELS[args.model]().train()
     masks = choose_learned(model, args.model, args.learn, torch.Generator().manual_seed(1))
     model.to(device)
+    if args.channels_last:
+        model.to(memory_format=torch.channels_last)
     masks = {p: m.to(device) for p, m in masks.items()}
     # A masked conv's weight decay goes into its masked gradient, so that the
     # fixed filters stay exactly at their initial values.
@@ -108,6 +112,8 @@ def main():
     initial = {p: p.detach().clone() for p in masks}
     step_model = torch.compile(model) if args.compile else model
     x = torch.randn(args.batch, 3, 32, 32, device=device)
+    if args.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
     y = torch.randint(10, (args.batch,), device=device)
 
     def step():
@@ -131,7 +137,7 @@ def main():
     print(json.dumps({
         "model": args.model, "learn": args.learn, "batch": args.batch,
         "threads": args.threads, "torch": torch.__version__, "compile": args.compile,
-        "device": args.device,
+        "device": args.device, "channels_last": args.channels_last,
         "learned_params": sum(p.numel() for p in whole) + sum(
             int(m.sum()) * p[0].numel() for p, m in masks.items()),
         "img_per_s": args.steps * args.batch / seconds,

@@ -10,13 +10,16 @@ rwn's forward-only rate over its training rate.
 import collections
 import sys
 
-LEG_ORDER = ["rwn-1.13", "peer-1.13", "rwn-2.x", "peer-2.x", "peer-2.x-compile"]
+LEG_ORDER = ["rwn-1.13", "peer-1.13", "peer-1.13-channels-last", "rwn-2.x", "peer-2.x",
+             "peer-2.x-channels-last", "peer-2.x-compile"]
 HEADINGS = {
     "rwn-1.13": "rwn, libtorch 1.13",
     "peer-1.13": "PyTorch 1.13 loop",
     "rwn-2.x": "rwn, libtorch 2.x",
     "peer-2.x": "PyTorch 2.x loop",
     "peer-2.x-compile": "PyTorch 2.x loop, torch.compile",
+    "peer-1.13-channels-last": "PyTorch 1.13 loop, channels-last",
+    "peer-2.x-channels-last": "PyTorch 2.x loop, channels-last",
 }
 MODE_NAMES = {
     "all_learned": "all",
