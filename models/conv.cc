@@ -2,6 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <tuple>
+
+#include "models/narrow_weight_grad.h"
+
 namespace rwn {
 namespace {
 
@@ -13,7 +17,8 @@ using torch::autograd::variable_list;
 // backward the input gradient with the whole weight but the weight (and
 // bias) gradient of the k learned filters only. This is what learning few
 // filters saves; splitting into two convs instead runs oneDNN on odd filter
-// counts and costs more than it saves.
+// counts and costs more than it saves. A few filters' weight gradient on a
+// channels-last input is rwn's own kernel (models/narrow_weight_grad.h).
 struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& learned_weight,
@@ -50,14 +55,22 @@ struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
           /*transposed=*/false, {0, 0}, /*groups=*/1, {true, false, false}));
     }
     const int64_t k = learned_weight.size(0);
-    auto learned = at::convolution_backward(
-        grad.narrow(1, begin, k).contiguous(format), x, learned_weight,
-        learn_bias ? c10::optional<at::IntArrayRef>(at::IntArrayRef{k}) : c10::nullopt,
-        {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0}, 1, {false, true, learn_bias});
-    return {
-        grad_x,          std::get<1>(learned), learn_bias ? std::get<2>(learned) : torch::Tensor(),
-        torch::Tensor(), torch::Tensor(),      torch::Tensor(),
-        torch::Tensor(), torch::Tensor()};
+    const torch::Tensor grad_k = grad.narrow(1, begin, k).contiguous(format);
+    torch::Tensor grad_w, grad_b;
+    const int64_t kernel = learned_weight.size(2);
+    if (PreferNarrowWeightGradient(x, k, kernel)) {
+      grad_w = NarrowWeightGradient(grad_k, x, kernel, stride, padding);
+      if (learn_bias) grad_b = grad_k.sum({0, 2, 3});
+    } else {
+      std::tie(std::ignore, grad_w, grad_b) = at::convolution_backward(
+          grad_k, x, learned_weight,
+          learn_bias ? c10::optional<at::IntArrayRef>(at::IntArrayRef{k}) : c10::nullopt,
+          {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0}, 1,
+          {false, true, learn_bias});
+    }
+    return {grad_x,          grad_w,          learn_bias ? grad_b : torch::Tensor(),
+            torch::Tensor(), torch::Tensor(), torch::Tensor(),
+            torch::Tensor(), torch::Tensor()};
   }
 };
 
