@@ -40,7 +40,7 @@ std::vector<Shape> Shapes() {
       {"WRN-16-4 3x3 128 ch, 16x16", 128, 16, 3, 1, 12},
       {"WRN-16-4 3x3 256 ch, 8x8", 256, 8, 3, 1, 25},
   };
-  for (int64_t filters : {2, 3, 4, 6}) {
+  for (int64_t filters : {2, 4, 6, 8, 12, 16}) {
     shapes.push_back({"3x3 48 ch, 32x32", 48, 32, 3, 1, filters});
     shapes.push_back({"3x3 128 ch, 16x16", 128, 16, 3, 1, filters});
   }
@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  std::printf("\n| conv, batch 128, channels-last | oneDNN (ms) | rwn's kernel (ms) | speed-up |\n");
+  std::printf(
+      "\n| conv, batch 128, channels-last | oneDNN (ms) | rwn's kernel (ms) | speed-up |\n");
   std::printf("|---|---:|---:|---:|\n");
   for (const rwn::Shape& shape : rwn::Shapes()) {
     const std::string name = rwn::Name(shape);

@@ -1,10 +1,12 @@
 #include "models/batch_norm.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <ostream>
+
+#include "models/batch_norm_nhwc.h"
+#include "torch_support/parallel.h"
 
 namespace rwn {
 namespace {
@@ -45,7 +47,7 @@ std::pair<at::Tensor, at::Tensor> BatchStatistics(const at::Tensor& x) {
   double* mean = means.data_ptr<double>();
   double* m2 = m2s.data_ptr<double>();
   const int64_t grain = std::max<int64_t>(1, 32768 / size);
-  at::parallel_for(0, images * channels, grain, [&](int64_t begin, int64_t end) {
+  ParallelFor(0, images * channels, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) RowMoments(data + r * size, size, mean + r, m2 + r);
   });
   // Rows of equal size combine (Chan, Golub and LeVeque): the mean of their
@@ -55,32 +57,44 @@ std::pair<at::Tensor, at::Tensor> BatchStatistics(const at::Tensor& x) {
   return {channel_mean.to(at::kFloat), (channel_m2 / (images * size)).to(at::kFloat)};
 }
 
-at::Tensor BatchNormImpl::forward(const at::Tensor& x) {
+at::Tensor BatchNormImpl::forward(const at::Tensor& x) { return Forward(x, /*relu=*/false); }
+
+at::Tensor BatchNormImpl::ForwardRelu(const at::Tensor& x) { return Forward(x, /*relu=*/true); }
+
+at::Tensor BatchNormImpl::Forward(const at::Tensor& x, bool relu) {
   _check_input_dim(x);
   // The running averages' weight of this batch, as torch::nn::BatchNorm2d
   // sets it: the momentum, or 1 / batches seen for a cumulative average.
   double factor = options.momentum().value_or(0.0);
-  if (is_training() && options.track_running_stats() && num_batches_tracked.defined()) {
+  const bool update = is_training() && options.track_running_stats();
+  if (update && num_batches_tracked.defined()) {
     num_batches_tracked += 1;
     if (!options.momentum()) factor = 1.0 / num_batches_tracked.item<double>();
   }
+  const bool batch_statistics = is_training() || !options.track_running_stats();
+  if (batch_statistics && TrainingBatchNormNhwcApplies(x)) {
+    return TrainingBatchNormNhwc(x, weight, bias, update ? running_mean : at::Tensor(),
+                                 update ? running_var : at::Tensor(), factor, options.eps(), relu);
+  }
   if (!NoGradientTrainingForward(*this, x)) {
     namespace F = torch::nn::functional;
-    return F::batch_norm(x, running_mean, running_var,
-                         F::BatchNormFuncOptions()
-                             .weight(weight)
-                             .bias(bias)
-                             .training(is_training() || !options.track_running_stats())
-                             .momentum(factor)
-                             .eps(options.eps()));
+    const at::Tensor out = F::batch_norm(x, running_mean, running_var,
+                                         F::BatchNormFuncOptions()
+                                             .weight(weight)
+                                             .bias(bias)
+                                             .training(batch_statistics)
+                                             .momentum(factor)
+                                             .eps(options.eps()));
+    return relu ? torch::relu(out) : out;
   }
   at::NoGradGuard no_grad;
   const auto [mean, var] = BatchStatistics(x);
   const double count = static_cast<double>(x.numel() / x.size(1));
   running_mean.mul_(1 - factor).add_(mean, factor);
   running_var.mul_(1 - factor).add_(var, factor * count / (count - 1));
-  return at::batch_norm(x, weight, bias, mean, var, /*training=*/false, 0.0, options.eps(),
-                        /*cudnn_enabled=*/false);
+  const at::Tensor out = at::batch_norm(x, weight, bias, mean, var, /*training=*/false, 0.0,
+                                        options.eps(), /*cudnn_enabled=*/false);
+  return relu ? out.relu_() : out;
 }
 
 void BatchNormImpl::pretty_print(std::ostream& stream) const {

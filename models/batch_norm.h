@@ -23,9 +23,13 @@ class BatchNormImpl
   using NormImplBase::NormImplBase;
 
   at::Tensor forward(const at::Tensor& x);
+  // relu(forward(x)), in one pass over memory where it can
+  // (models/batch_norm_nhwc.h).
+  at::Tensor ForwardRelu(const at::Tensor& x);
   void pretty_print(std::ostream& stream) const override;
 
  private:
+  at::Tensor Forward(const at::Tensor& x, bool relu);
   void _check_input_dim(const at::Tensor& x) override;
 };
 TORCH_MODULE(BatchNorm);

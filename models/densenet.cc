@@ -45,8 +45,8 @@ class DenseLayerImpl : public torch::nn::Module {
 
   torch::Tensor forward(const torch::Tensor& x) {
     torch::Tensor out = x;
-    if (conv0_) out = conv0_->forward(torch::relu(bn0_->forward(out)));
-    out = conv_->forward(torch::relu(bn_->forward(out)));
+    if (conv0_) out = conv0_->forward(bn0_->ForwardRelu(out));
+    out = conv_->forward(bn_->ForwardRelu(out));
     if (dropout_ > 0) out = torch::dropout(out, dropout_, is_training());
     return torch::cat({x, out}, 1);
   }
@@ -65,7 +65,7 @@ class TransitionImpl : public torch::nn::Module {
         conv_(register_module("conv1", Conv(in, out, 1))) {}
 
   torch::Tensor forward(const torch::Tensor& x) {
-    return torch::avg_pool2d(conv_->forward(torch::relu(bn_->forward(x))), 2);
+    return torch::avg_pool2d(conv_->forward(bn_->ForwardRelu(x)), 2);
   }
 
  private:
@@ -105,7 +105,7 @@ class DensenetImpl : public torch::nn::Module {
       x = blocks_[i]->forward(x);
       if (i < transitions_.size()) x = transitions_[i]->forward(x);
     }
-    return fc_->forward(GlobalAveragePool(torch::relu(bn_->forward(x))));
+    return fc_->forward(GlobalAveragePool(bn_->ForwardRelu(x)));
   }
 
   // conv1, dense1, trans1, dense2, trans2, dense3, pool (the final BN, ReLU
@@ -127,7 +127,7 @@ class DensenetImpl : public torch::nn::Module {
       }
     }
     stages.push_back({"pool", {"bn"}, [self](const torch::Tensor& x) {
-                        return GlobalAveragePool(torch::relu(self->bn_->forward(x)));
+                        return GlobalAveragePool(self->bn_->ForwardRelu(x));
                       }});
     stages.push_back(
         {"fc", {"fc"}, [self](const torch::Tensor& x) { return self->fc_->forward(x); }});

@@ -1,6 +1,5 @@
 #include "models/model.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -9,6 +8,7 @@
 #include "models/batch_norm.h"
 #include "models/conv.h"
 #include "models/init.pb.h"
+#include "torch_support/parallel.h"
 
 namespace rwn {
 
@@ -89,8 +89,8 @@ class Draws {
     const RandomStream stream(seed_, next_stream_++);
     torch::Tensor values = torch::empty(tensor.sizes(), torch::kFloat32);
     float* out = values.data_ptr<float>();
-    at::parallel_for(0, values.numel(), /*grain_size=*/1 << 15,
-                     [&](int64_t begin, int64_t end) { draw(stream, begin, end, out + begin); });
+    ParallelFor(0, values.numel(), /*grain_size=*/1 << 15,
+                [&](int64_t begin, int64_t end) { draw(stream, begin, end, out + begin); });
     tensor.copy_(values);
   }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "torch_support/parallel.h"
+
 namespace rwn {
 namespace {
 
@@ -28,7 +30,8 @@ struct Image {
 // the image.
 std::pair<int64_t, int64_t> Columns(const Image& im, int64_t kw) {
   const int64_t first = std::max<int64_t>(0, (im.padding - kw + im.stride - 1) / im.stride);
-  const int64_t last = std::min<int64_t>(im.out_width, (im.width - 1 + im.padding - kw) / im.stride + 1);
+  const int64_t last =
+      std::min<int64_t>(im.out_width, (im.width - 1 + im.padding - kw) / im.stride + 1);
   return {first, last};
 }
 
@@ -36,8 +39,8 @@ std::pair<int64_t, int64_t> Columns(const Image& im, int64_t kw) {
 // channels [c0, c0 + 8 V): a sum over the image's output positions, kept in
 // F x V registers, U columns at a time so that enough sums are in flight.
 template <int F, int V, int U>
-__attribute__((always_inline)) inline void Tap(const Image& im, int64_t kh, int64_t kw,
-                                               int64_t f0, int64_t c0) {
+__attribute__((always_inline)) inline void Tap(const Image& im, int64_t kh, int64_t kw, int64_t f0,
+                                               int64_t c0) {
   Vec8 sum[U][F][V];
   RWN_UNROLL for (int u = 0; u < U; ++u) RWN_UNROLL for (int f = 0; f < F; ++f)
       RWN_UNROLL for (int v = 0; v < V; ++v) sum[u][f][v] = Vec8{};
@@ -46,7 +49,8 @@ __attribute__((always_inline)) inline void Tap(const Image& im, int64_t kh, int6
   for (int64_t oh = 0; oh < im.out_height; ++oh) {
     const int64_t ih = oh * im.stride - im.padding + kh;
     if (ih < 0 || ih >= im.height) continue;
-    const float* x = im.x + (ih * im.width + first * im.stride - im.padding + kw) * im.channels + c0;
+    const float* x =
+        im.x + (ih * im.width + first * im.stride - im.padding + kw) * im.channels + c0;
     const float* g = im.grad + (oh * im.out_width + first) * im.filters + f0;
     int64_t ow = first;
     auto add = [&](int u, const float* x, const float* g) {
@@ -99,8 +103,8 @@ __attribute__((always_inline)) inline void Filters(const Image& im, int64_t kh, 
   for (int64_t c = 0; im.channels - c >= 8;) {
     const int64_t v = std::min<int64_t>(kWidest, (im.channels - c) / 8);
     // U: columns at a time, so that at least 4 independent sums are in flight.
-#define RWN_TAP(V)                                                               \
-  case V:                                                                        \
+#define RWN_TAP(V)                                                                              \
+  case V:                                                                                       \
     Tap<F, (V <= kWidest ? V : 1), (F * V >= 4 ? 1 : (F * V >= 2 ? 2 : 4))>(im, kh, kw, f0, c); \
     break;
     switch (v) {
@@ -153,7 +157,7 @@ at::Tensor NarrowWeightGradient(const at::Tensor& grad, const at::Tensor& x, int
   const float* xd = input.data_ptr<float>();
   const float* gd = g.data_ptr<float>();
   float* sd = sums.data_ptr<float>();
-  at::parallel_for(0, images, 1, [&](int64_t begin, int64_t end) {
+  ParallelFor(0, images, 1, [&](int64_t begin, int64_t end) {
     float* out = sd + at::get_thread_num() * size;
     for (int64_t n = begin; n < end; ++n) {
       AddImage(Image{xd + n * height * width * channels, gd + n * out_height * out_width * filters,

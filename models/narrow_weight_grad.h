@@ -19,7 +19,7 @@ namespace rwn {
 // channels-last x on the CPU, a kernel wider than 1x1 and at most
 // kNarrowFilters learned filters, where bench/README.md ("Learned filters'
 // weight gradient") measured it faster.
-inline constexpr int64_t kNarrowFilters = 4;
+inline constexpr int64_t kNarrowFilters = 8;
 bool PreferNarrowWeightGradient(const at::Tensor& x, int64_t filters, int64_t kernel);
 
 // The gradient of a square `kernel` conv's weight (ungrouped, no dilation)

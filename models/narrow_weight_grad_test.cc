@@ -94,8 +94,8 @@ TEST(NarrowWeightGradientTest, ASplitConvGetsThePlainConvsGradients) {
   (conv->forward(x) * mix).sum().backward();
   (torch::conv2d(x_plain, weight, bias, 1, 1) * mix).sum().backward();
   const auto learned = conv->named_parameters();
-  EXPECT_TRUE(torch::allclose(learned["weight_learned"].grad(), weight.grad().narrow(0, 4, 1),
-                              1e-4, 1e-4));
+  EXPECT_TRUE(
+      torch::allclose(learned["weight_learned"].grad(), weight.grad().narrow(0, 4, 1), 1e-4, 1e-4));
   EXPECT_TRUE(
       torch::allclose(learned["bias_learned"].grad(), bias.grad().narrow(0, 4, 1), 1e-4, 1e-4));
   EXPECT_TRUE(torch::allclose(x.grad(), x_plain.grad(), 1e-4, 1e-4));

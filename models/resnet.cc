@@ -50,8 +50,8 @@ class BlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x) {
     torch::Tensor out = x;
     for (size_t i = 0; i < convs_.size(); ++i) {
-      out = bns_[i]->forward(convs_[i]->forward(out));
-      if (i + 1 < convs_.size()) out = torch::relu(out);
+      out = convs_[i]->forward(out);
+      out = i + 1 < convs_.size() ? bns_[i]->ForwardRelu(out) : bns_[i]->forward(out);
     }
     return torch::relu(out + (downsample_ ? downsample_->forward(x) : x));
   }
@@ -84,7 +84,7 @@ class ResnetImpl : public torch::nn::Module {
   }
 
   torch::Tensor forward(torch::Tensor x) {
-    x = torch::relu(bn1_->forward(conv1_->forward(x)));
+    x = bn1_->ForwardRelu(conv1_->forward(x));
     for (auto& stage : stages_) x = stage->forward(x);
     return fc_->forward(GlobalAveragePool(x));
   }
@@ -93,8 +93,7 @@ class ResnetImpl : public torch::nn::Module {
   std::vector<Stage> Stages() {
     auto self = std::static_pointer_cast<ResnetImpl>(shared_from_this());
     std::vector<Stage> stages = {{"stem", {"conv1", "bn1"}, [self](const torch::Tensor& x) {
-                                    return torch::relu(
-                                        self->bn1_->forward(self->conv1_->forward(x)));
+                                    return self->bn1_->ForwardRelu(self->conv1_->forward(x));
                                   }}};
     for (size_t i = 0; i < stages_.size(); ++i) {
       const std::string name = absl::StrCat("layer", i + 1);

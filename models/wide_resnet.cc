@@ -41,9 +41,9 @@ class BasicBlockImpl : public torch::nn::Module {
   }
 
   torch::Tensor forward(torch::Tensor x) {
-    torch::Tensor activated = torch::relu(bn1_ ? bn1_->forward(x) : x);
+    torch::Tensor activated = bn1_ ? bn1_->ForwardRelu(x) : torch::relu(x);
     torch::Tensor out = conv1_->forward(activated);
-    out = torch::relu(bn2_ ? bn2_->forward(out) : out);
+    out = bn2_ ? bn2_->ForwardRelu(out) : torch::relu(out);
     if (dropout_ > 0) out = torch::dropout(out, dropout_, is_training());
     out = conv2_->forward(out);
     // bearpaw: with equal widths the residual is the raw input; otherwise the
@@ -109,7 +109,7 @@ class WideResnetImpl : public torch::nn::Module {
   torch::nn::Linear fc_{nullptr};
 
   torch::Tensor Pool(const torch::Tensor& x) {
-    return GlobalAveragePool(torch::relu(bn_ ? bn_->forward(x) : x));
+    return GlobalAveragePool(bn_ ? bn_->ForwardRelu(x) : torch::relu(x));
   }
 };
 TORCH_MODULE(WideResnet);

@@ -1,0 +1,272 @@
+#include "models/batch_norm_nhwc.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/record_function.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "torch_support/parallel.h"
+
+namespace rwn {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// The loops below are compiled for AVX-512, AVX2 and plain x86-64, chosen
+// at load time. The target is built with -ffp-contract=off, so the
+// pre-activation x * a + b rounds the same in forward and in backward (the
+// ReLU's mask is recomputed from it) whichever is chosen.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RWN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define RWN_CLONES
+#endif
+
+// The kernels walk rows (pixels) of C channels in groups of `rows` rows, as
+// one flat span of up to rows * C floats, with each per-channel vector tiled
+// to that length: one row of 16 channels is too short a loop to vectorize
+// well, 16 rows are not.
+struct Layout {
+  explicit Layout(int64_t channels)
+      : channels(channels), rows(std::max<int64_t>(1, 256 / channels)), width(rows * channels) {}
+  // The floats of rows [r, min(r + rows, end)).
+  int64_t Span(int64_t r, int64_t end) const { return std::min(rows, end - r) * channels; }
+  int64_t channels, rows, width;
+};
+
+// A per-channel float vector tiled to the layout's width.
+at::Tensor Tile(const at::Tensor& v, const Layout& layout) {
+  return v.to(at::kFloat).repeat({layout.rows}).contiguous();
+}
+
+// Groups whose sums are kept in float before they join the double ones:
+// few enough to lose no digits, enough to amortize the join.
+constexpr int64_t kGroups = 64;
+
+// A thread's double sums of two per-channel quantities over its rows.
+struct Sums {
+  explicit Sums(int64_t channels) : first(channels), second(channels) {}
+  std::vector<double> first, second;
+};
+
+// Runs add(span offset, span length, first, second) over rows [begin, end)
+// a group at a time, summing into float lanes of the layout's width, and
+// folds the lanes into the thread's per-channel double sums every kGroups
+// groups.
+template <class Add>
+void SumGroups(const Layout& layout, int64_t begin, int64_t end, Sums& sums, Add add) {
+  std::vector<float> first(layout.width), second(layout.width);
+  for (int64_t block = begin; block < end; block += kGroups * layout.rows) {
+    std::fill(first.begin(), first.end(), 0.f);
+    std::fill(second.begin(), second.end(), 0.f);
+    const int64_t block_end = std::min(end, block + kGroups * layout.rows);
+    for (int64_t r = block; r < block_end; r += layout.rows) {
+      add(r * layout.channels, layout.Span(r, block_end), first.data(), second.data());
+    }
+    for (int64_t j = 0; j < layout.width; ++j) {
+      sums.first[j % layout.channels] += first[j];
+      sums.second[j % layout.channels] += second[j];
+    }
+  }
+}
+
+// Adds (x - pivot) and its square, lane by lane, over n floats.
+RWN_CLONES void AddDeviations(const float* __restrict x, int64_t n, const float* __restrict pivot,
+                              float* __restrict first, float* __restrict second) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    const float d = x[j] - pivot[j];
+    first[j] += d;
+    second[j] += d * d;
+  }
+}
+
+// Adds the output gradient g (zero where the ReLU was off) and g * (x -
+// mean), lane by lane, over n floats.
+RWN_CLONES void AddGradients(const float* __restrict x, const float* __restrict g, int64_t n,
+                             const float* __restrict a, const float* __restrict b,
+                             const float* __restrict mean, bool relu, float* __restrict first,
+                             float* __restrict second) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    const float gj = (!relu || x[j] * a[j] + b[j] > 0.f) ? g[j] : 0.f;
+    first[j] += gj;
+    second[j] += gj * (x[j] - mean[j]);
+  }
+}
+
+// y = x * a + b, then max(y, 0) if relu, over n floats.
+RWN_CLONES void Normalize(const float* __restrict x, float* __restrict y, int64_t n,
+                          const float* __restrict a, const float* __restrict b, bool relu) {
+  if (relu) {
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) y[j] = std::max(x[j] * a[j] + b[j], 0.f);
+  } else {
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) y[j] = x[j] * a[j] + b[j];
+  }
+}
+
+// dx = a * g - k1 - (x - mean) * k2, g zero where the ReLU was off, over n
+// floats.
+RWN_CLONES void InputGradient(const float* __restrict x, const float* __restrict g,
+                              float* __restrict dx, int64_t n, const float* __restrict a,
+                              const float* __restrict b, const float* __restrict mean,
+                              const float* __restrict k1, const float* __restrict k2, bool relu) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    const float gj = (!relu || x[j] * a[j] + b[j] > 0.f) ? g[j] : 0.f;
+    dx[j] = a[j] * gj - k1[j] - (x[j] - mean[j]) * k2[j];
+  }
+}
+
+// Rows per task: about 64 KiB of floats.
+int64_t Grain(int64_t channels) { return std::max<int64_t>(1, 16384 / channels); }
+
+// Runs add over the rows on every thread (see SumGroups) and returns the
+// per-channel totals of the two sums, in double.
+template <class Add>
+std::pair<at::Tensor, at::Tensor> SumRows(const Layout& layout, int64_t rows, Add add) {
+  const int64_t channels = layout.channels;
+  std::vector<Sums> sums(at::get_num_threads(), Sums(channels));
+  ParallelFor(0, rows, Grain(channels), [&](int64_t begin, int64_t end) {
+    SumGroups(layout, begin, end, sums[at::get_thread_num()], add);
+  });
+  at::Tensor first = at::zeros({channels}, at::kDouble), second = at::zeros({channels}, at::kDouble);
+  double* f = first.data_ptr<double>();
+  double* s = second.data_ptr<double>();
+  for (const Sums& thread : sums) {
+    for (int64_t c = 0; c < channels; ++c) {
+      f[c] += thread.first[c];
+      s[c] += thread.second[c];
+    }
+  }
+  return {first, second};
+}
+
+// Runs apply(span offset, span length) over the rows, a group at a time.
+template <class Apply>
+void ForEachGroup(const Layout& layout, int64_t rows, Apply apply) {
+  ParallelFor(0, rows, Grain(layout.channels), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r += layout.rows) {
+      apply(r * layout.channels, layout.Span(r, end));
+    }
+  });
+}
+
+// The per-channel scale and shift that fold mean, invstd, weight and bias:
+// batch_norm(x) = x * a + b.
+std::pair<at::Tensor, at::Tensor> Fold(const at::Tensor& mean, const at::Tensor& invstd,
+                                       const at::Tensor& weight, const at::Tensor& bias) {
+  at::Tensor a = (weight * invstd).contiguous();
+  return {a, (bias - mean * a).contiguous()};
+}
+
+struct BatchNormNhwc : public torch::autograd::Function<BatchNormNhwc> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
+                            const at::Tensor& bias, const at::Tensor& mean,
+                            const at::Tensor& invstd, bool relu) {
+    ctx->save_for_backward({x, weight, bias, mean, invstd});
+    ctx->saved_data["relu"] = relu;
+    const Layout layout(x.size(1));
+    const auto [scale, shift] = Fold(mean, invstd, weight, bias);
+    const at::Tensor a = Tile(scale, layout), b = Tile(shift, layout);
+    at::Tensor y = at::empty_like(x, at::MemoryFormat::ChannelsLast);
+    const float* xd = x.data_ptr<float>();
+    float* yd = y.data_ptr<float>();
+    ForEachGroup(layout, x.numel() / layout.channels, [&](int64_t at, int64_t n) {
+      Normalize(xd + at, yd + at, n, a.data_ptr<float>(), b.data_ptr<float>(), relu);
+    });
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor &x = saved[0], &weight = saved[1], &bias = saved[2], &mean = saved[3],
+                     &invstd = saved[4];
+    const bool relu = ctx->saved_data["relu"].toBool();
+    const at::Tensor grad = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
+    const Layout layout(x.size(1));
+    const int64_t rows = x.numel() / layout.channels;
+    const auto [scale, shift] = Fold(mean, invstd, weight, bias);
+    const at::Tensor a = Tile(scale, layout), b = Tile(shift, layout), m = Tile(mean, layout);
+    const float *xd = x.data_ptr<float>(), *gd = grad.data_ptr<float>();
+    const float *ad = a.data_ptr<float>(), *bd = b.data_ptr<float>(), *md = m.data_ptr<float>();
+    const auto [sum, product] =
+        SumRows(layout, rows, [&](int64_t at, int64_t n, float* first, float* second) {
+          AddGradients(xd + at, gd + at, n, ad, bd, md, relu, first, second);
+        });
+    // d weight = sum(g * xhat), d bias = sum(g); dx from both.
+    const at::Tensor invstd_d = invstd.to(at::kDouble);
+    at::Tensor grad_x;
+    if (ctx->needs_input_grad(0)) {
+      const at::Tensor scale_d = scale.to(at::kDouble);
+      const at::Tensor k1 = Tile(scale_d * sum / rows, layout);
+      const at::Tensor k2 = Tile(scale_d * invstd_d * invstd_d * product / rows, layout);
+      grad_x = at::empty_like(x, at::MemoryFormat::ChannelsLast);
+      float* dxd = grad_x.data_ptr<float>();
+      ForEachGroup(layout, rows, [&](int64_t at, int64_t n) {
+        InputGradient(xd + at, gd + at, dxd + at, n, ad, bd, md, k1.data_ptr<float>(),
+                      k2.data_ptr<float>(), relu);
+      });
+    }
+    return {grad_x,       (product * invstd_d).to(at::kFloat), sum.to(at::kFloat),
+            at::Tensor(), at::Tensor(),                        at::Tensor()};
+  }
+};
+
+}  // namespace
+
+bool TrainingBatchNormNhwcApplies(const at::Tensor& x) {
+  return x.dim() == 4 && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
+         x.is_contiguous(at::MemoryFormat::ChannelsLast) && x.numel() > x.size(1);
+}
+
+std::pair<at::Tensor, at::Tensor> ChannelsLastStatistics(const at::Tensor& x) {
+  const Layout layout(x.size(1));
+  const int64_t rows = x.numel() / layout.channels;
+  const float* xd = x.data_ptr<float>();
+  // Deviations from the first pixel, which keep the variance's digits where
+  // E[x^2] - E[x]^2 would lose them.
+  const at::Tensor first_pixel =
+      at::from_blob(const_cast<float*>(xd), {layout.channels}).to(at::kDouble);
+  const at::Tensor pivot = Tile(first_pixel, layout);
+  const float* pd = pivot.data_ptr<float>();
+  const auto [deviation, squares] =
+      SumRows(layout, rows, [&](int64_t at, int64_t n, float* first, float* second) {
+        AddDeviations(xd + at, n, pd, first, second);
+      });
+  const at::Tensor shift = deviation / rows;
+  const at::Tensor var = (squares / rows - shift * shift).clamp_min(0);
+  return {(first_pixel + shift).to(at::kFloat), var.to(at::kFloat)};
+}
+
+at::Tensor TrainingBatchNormNhwc(const at::Tensor& x, const at::Tensor& weight,
+                                 const at::Tensor& bias, const at::Tensor& running_mean,
+                                 const at::Tensor& running_var, double factor, double eps,
+                                 bool relu) {
+  // No operator of libtorch's: named, the profiler shows it.
+  RECORD_FUNCTION(relu ? "rwn::batch_norm_relu" : "rwn::batch_norm", std::vector<c10::IValue>());
+  at::Tensor mean, var;
+  {
+    at::NoGradGuard no_grad;
+    std::tie(mean, var) = ChannelsLastStatistics(x);
+    const double count = static_cast<double>(x.numel() / x.size(1));
+    if (running_mean.defined()) running_mean.mul_(1 - factor).add_(mean, factor);
+    if (running_var.defined()) {
+      running_var.mul_(1 - factor).add_(var, factor * count / (count - 1));
+    }
+  }
+  const at::Tensor invstd = (var + eps).rsqrt();
+  const int64_t channels = x.size(1);
+  // A Function takes no undefined tensors: no affine parameters are ones and
+  // zeros that need no gradient.
+  const at::Tensor w = weight.defined() ? weight : at::ones({channels}, x.options());
+  const at::Tensor b = bias.defined() ? bias : at::zeros({channels}, x.options());
+  return BatchNormNhwc::apply(x, w, b, mean, invstd, relu);
+}
+
+}  // namespace rwn
