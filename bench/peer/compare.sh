@@ -9,9 +9,8 @@
 # Legs: rwn's training-step benchmark on Debian's libtorch 1.13 and on the
 # pinned libtorch 2.x (--config=torch2, on CPU); the peer on Debian's
 # python3-torch 1.13 and on the same PyTorch 2.x from PyPI
-# (bench/peer/torch.lock), eager and under torch.compile; the legs
-# peer-1.13-channels-last and peer-2.x-channels-last run the loop in
-# channels-last, as rwn runs on a CPU. Every process gets
+# (bench/peer/torch.lock), eager and under torch.compile; the legs ending
+# in -channels-last run the loop in channels-last, as rwn runs on a CPU. Every process gets
 # rwn's allocator settings (no mmap, no trim; torch_support/runtime.cc), the
 # peer through glibc's tunables. Environment: LEGS, MODELS and MODES (space-
 # separated subsets), THREADS (default 2), BATCH (default 128), STEPS and
@@ -43,8 +42,10 @@ for leg in "${legs[@]}"; do
     rwn-1.13) flags=() ;;
     rwn-2.x) flags=(--config=torch2) ;;
     peer-1.13|peer-2.x|peer-2.x-compile|peer-1.13-channels-last|peer-2.x-channels-last) continue ;;
+    peer-2.x-compile-channels-last) continue ;;
     *) echo "compare.sh: leg '$leg'; allowed: rwn-1.13 rwn-2.x peer-1.13 peer-2.x peer-2.x-compile" \
-         "peer-1.13-channels-last peer-2.x-channels-last" >&2; exit 2 ;;
+         "peer-1.13-channels-last peer-2.x-channels-last peer-2.x-compile-channels-last" >&2
+       exit 2 ;;
   esac
   bazel build --jobs=2 "${flags[@]}" //bench:train_step_benchmark
   bin[$leg]="$(bazel info "${flags[@]}" bazel-bin)/bench/train_step_benchmark"
@@ -71,8 +72,8 @@ measure() {
     peer-*)
       local python_path="" extra=()
       [[ "$leg" == peer-2.x* ]] && python_path="$site"
-      [[ "$leg" == *-compile ]] && extra=(--compile)
-      [[ "$leg" == *-channels-last ]] && extra=(--channels_last)
+      [[ "$leg" == *-compile* ]] && extra+=(--compile)
+      [[ "$leg" == *-channels-last ]] && extra+=(--channels_last)
       PYTHONPATH="$python_path" /usr/bin/python3 bench/peer/peer_step.py --model="$model" \
         --learn="$mode" --batch="$batch" --threads="$threads" --steps="$steps" \
         --warmup="$warmup" "${extra[@]}" 2>/dev/null |

@@ -11,7 +11,7 @@ import collections
 import sys
 
 LEG_ORDER = ["rwn-1.13", "peer-1.13", "peer-1.13-channels-last", "rwn-2.x", "peer-2.x",
-             "peer-2.x-channels-last", "peer-2.x-compile"]
+             "peer-2.x-channels-last", "peer-2.x-compile", "peer-2.x-compile-channels-last"]
 HEADINGS = {
     "rwn-1.13": "rwn, libtorch 1.13",
     "peer-1.13": "PyTorch 1.13 loop",
@@ -20,6 +20,7 @@ HEADINGS = {
     "peer-2.x-compile": "PyTorch 2.x loop, torch.compile",
     "peer-1.13-channels-last": "PyTorch 1.13 loop, channels-last",
     "peer-2.x-channels-last": "PyTorch 2.x loop, channels-last",
+    "peer-2.x-compile-channels-last": "PyTorch 2.x loop, torch.compile, channels-last",
 }
 MODE_NAMES = {
     "all_learned": "all",
