@@ -135,7 +135,8 @@ std::pair<at::Tensor, at::Tensor> SumRows(const Layout& layout, int64_t rows, Ad
   ParallelFor(0, rows, Grain(channels), [&](int64_t begin, int64_t end) {
     SumGroups(layout, begin, end, sums[at::get_thread_num()], add);
   });
-  at::Tensor first = at::zeros({channels}, at::kDouble), second = at::zeros({channels}, at::kDouble);
+  at::Tensor first = at::zeros({channels}, at::kDouble),
+             second = at::zeros({channels}, at::kDouble);
   double* f = first.data_ptr<double>();
   double* s = second.data_ptr<double>();
   for (const Sums& thread : sums) {
@@ -213,8 +214,12 @@ struct BatchNormNhwc : public torch::autograd::Function<BatchNormNhwc> {
                       k2.data_ptr<float>(), relu);
       });
     }
-    return {grad_x,       (product * invstd_d).to(at::kFloat), sum.to(at::kFloat),
-            at::Tensor(), at::Tensor(),                        at::Tensor()};
+    return {grad_x,
+            (product * invstd_d).to(at::kFloat),
+            sum.to(at::kFloat),
+            at::Tensor(),
+            at::Tensor(),
+            at::Tensor()};
   }
 };
 
