@@ -25,14 +25,19 @@ struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
                                const torch::Tensor& learned_bias, const torch::Tensor& whole_weight,
                                const torch::Tensor& whole_bias, int64_t begin, int64_t stride,
                                int64_t padding) {
-    ctx->save_for_backward({x, whole_weight, learned_weight});
+    // Empty tensors stand for "no bias": a Function takes no undefined ones.
+    torch::Tensor out = torch::conv2d(
+        x, whole_weight, whole_bias.numel() > 0 ? whole_bias : torch::Tensor(), stride, padding);
+    // Under autocast the conv ran in bfloat16, and backward runs outside it:
+    // save its operands in the dtype it ran in, so that backward's convs see
+    // one dtype (the engine casts the learned weight's gradient back).
+    const at::ScalarType dtype = out.scalar_type();
+    ctx->save_for_backward({x.to(dtype), whole_weight.to(dtype), learned_weight.to(dtype)});
     ctx->saved_data["begin"] = begin;
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
-    // Empty tensors stand for "no bias": a Function takes no undefined ones.
     ctx->saved_data["learn_bias"] = learned_bias.numel() > 0;
-    return torch::conv2d(x, whole_weight, whole_bias.numel() > 0 ? whole_bias : torch::Tensor(),
-                         stride, padding);
+    return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {

@@ -8,6 +8,7 @@
 #include "core/text_proto.h"
 #include "optim/optimizer.pb.h"
 #include "selectors/plan.h"
+#include "torch_support/compat.h"
 
 namespace rwn {
 
@@ -25,7 +26,8 @@ absl::StatusOr<LearnPlan> PlanFor(const std::string& learn_text, const Network& 
 }
 
 void SgdSteps(Network& network, const std::vector<LearnedTensor>& learned, int steps,
-              int64_t channels, int64_t size, std::vector<at::Tensor>* grad_sum) {
+              int64_t channels, int64_t size, std::vector<at::Tensor>* grad_sum,
+              const StepOptions& options) {
   OptimizerSpec spec;
   spec.mutable_sgd()->set_lr(0.1);
   spec.mutable_sgd()->set_momentum(0.9);
@@ -39,9 +41,17 @@ void SgdSteps(Network& network, const std::vector<LearnedTensor>& learned, int s
   network.module->train();
   for (int step = 0; step < steps; ++step) {
     torch::Tensor x = torch::randn({4, channels, size, size}).to(dtype);
+    if (options.channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
     torch::Tensor y = torch::randint(10, {4}, torch::kInt64);
     (*sgd)->ZeroGrad();
-    torch::nn::functional::cross_entropy(network.forward(x), y).backward();
+    torch::Tensor logits;
+    if (options.bfloat16) {
+      Autocast autocast(c10::DeviceType::CPU, at::kBFloat16);
+      logits = network.forward(x).to(torch::kFloat32);
+    } else {
+      logits = network.forward(x);
+    }
+    torch::nn::functional::cross_entropy(logits, y).backward();
     if (grad_sum) {
       for (size_t i = 0; i < learned.size(); ++i) {
         const torch::Tensor grad = learned[i].tensor.grad();

@@ -28,8 +28,13 @@ absl::StatusOr<LearnPlan> PlanFor(const std::string& learn_text, const Network& 
 // given, it receives the summed |gradient| of each learned tensor over the
 // steps (undefined for a tensor that never received one). Does nothing when
 // nothing is learned.
+struct StepOptions {
+  bool bfloat16 = false;       // forward under the CPU's bfloat16 autocast, as the trainer runs it
+  bool channels_last = false;  // channels-last inputs (call UseChannelsLast on the network first)
+};
 void SgdSteps(Network& network, const std::vector<LearnedTensor>& learned, int steps,
-              int64_t channels, int64_t size, std::vector<at::Tensor>* grad_sum = nullptr);
+              int64_t channels, int64_t size, std::vector<at::Tensor>* grad_sum = nullptr,
+              const StepOptions& options = {});
 
 }  // namespace rwn
 
