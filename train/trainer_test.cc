@@ -6,10 +6,14 @@
 
 #include <cmath>
 #include <optional>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/exit_code.h"
 #include "core/testing.h"
 #include "datasets/dataset.pb.h"
+#include "models/model.h"
 #include "models/model.pb.h"
 #include "optim/optimizer.pb.h"
 #include "run/testing.h"
@@ -66,6 +70,33 @@ TEST(TrainerTest, TinyWideResnetLearnsSyntheticData) {
   status = Train(*again.network, *again.data, *again.optimizer, nullptr, config, nullptr,
                  [](const EpochMetrics&) { return absl::DataLossError("disk full"); });
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+}
+
+// bfloat16 autocast, in both layouts, trains a quarter of the filters with
+// the rest fixed random (the split path's own autograd function) to the
+// accuracy float32 reaches.
+TEST(TrainerTest, Bfloat16LearnsAQuarterOfTheFiltersAsFloat32Does) {
+  const LearnSpec learn = ParseTextProtoOrDie<LearnSpec>(
+      "selector { filter_fraction { fraction: 0.25 } } fixed: RANDOM");
+  for (const auto& [bfloat16, channels_last] :
+       std::vector<std::pair<bool, bool>>{{false, false}, {true, false}, {true, true}}) {
+    SCOPED_TRACE(absl::StrCat("bfloat16 ", bfloat16, ", channels-last ", channels_last));
+    Rig s = Make(&learn);
+    if (channels_last) UseChannelsLast(s.network.get());
+    TrainConfig config;
+    config.epochs = 3;
+    config.batch_size = 32;
+    config.compute = ComputeOptions{channels_last, bfloat16};
+    std::vector<EpochMetrics> epochs;
+    ASSERT_OK(Train(*s.network, *s.data, *s.optimizer, nullptr, config, nullptr,
+                    [&](const EpochMetrics& m) {
+                      epochs.push_back(m);
+                      return absl::OkStatus();
+                    }));
+    ASSERT_EQ(epochs.size(), 3u);
+    EXPECT_GT(epochs.back().test_top1(), 0.95);  // float32 and bfloat16 measured: 100%
+    EXPECT_LT(epochs.back().train_loss(), epochs.front().train_loss());
+  }
 }
 
 // Every optimizer, at its documented defaults (Adam with lr 0.01), trains the
