@@ -36,6 +36,13 @@ void RowMoments(const float* row, int64_t size, double* mean, double* m2) {
   *m2 = squares;
 }
 
+// Whether the shortcut can join x in the channels-last kernel: the same
+// shape and dtype, on the CPU.
+bool SameLayout(const at::Tensor& x, const at::Tensor& shortcut) {
+  return shortcut.sizes() == x.sizes() && shortcut.scalar_type() == x.scalar_type() &&
+         shortcut.device() == x.device();
+}
+
 }  // namespace
 
 std::pair<at::Tensor, at::Tensor> BatchStatistics(const at::Tensor& x) {
@@ -57,11 +64,19 @@ std::pair<at::Tensor, at::Tensor> BatchStatistics(const at::Tensor& x) {
   return {channel_mean.to(at::kFloat), (channel_m2 / (images * size)).to(at::kFloat)};
 }
 
-at::Tensor BatchNormImpl::forward(const at::Tensor& x) { return Forward(x, /*relu=*/false); }
+at::Tensor BatchNormImpl::forward(const at::Tensor& x) {
+  return Forward(x, /*relu=*/false, at::Tensor());
+}
 
-at::Tensor BatchNormImpl::ForwardRelu(const at::Tensor& x) { return Forward(x, /*relu=*/true); }
+at::Tensor BatchNormImpl::ForwardRelu(const at::Tensor& x) {
+  return Forward(x, /*relu=*/true, at::Tensor());
+}
 
-at::Tensor BatchNormImpl::Forward(const at::Tensor& x, bool relu) {
+at::Tensor BatchNormImpl::ForwardAddRelu(const at::Tensor& x, const at::Tensor& shortcut) {
+  return Forward(x, /*relu=*/true, shortcut);
+}
+
+at::Tensor BatchNormImpl::Forward(const at::Tensor& x, bool relu, const at::Tensor& shortcut) {
   _check_input_dim(x);
   // The running averages' weight of this batch, as torch::nn::BatchNorm2d
   // sets it: the momentum, or 1 / batches seen for a cumulative average.
@@ -72,9 +87,11 @@ at::Tensor BatchNormImpl::Forward(const at::Tensor& x, bool relu) {
     if (!options.momentum()) factor = 1.0 / num_batches_tracked.item<double>();
   }
   const bool batch_statistics = is_training() || !options.track_running_stats();
-  if (batch_statistics && TrainingBatchNormNhwcApplies(x)) {
+  if (batch_statistics && TrainingBatchNormNhwcApplies(x) &&
+      (!shortcut.defined() || SameLayout(x, shortcut))) {
     return TrainingBatchNormNhwc(x, weight, bias, update ? running_mean : at::Tensor(),
-                                 update ? running_var : at::Tensor(), factor, options.eps(), relu);
+                                 update ? running_var : at::Tensor(), factor, options.eps(), relu,
+                                 shortcut);
   }
   if (!NoGradientTrainingForward(*this, x)) {
     namespace F = torch::nn::functional;
@@ -85,15 +102,21 @@ at::Tensor BatchNormImpl::Forward(const at::Tensor& x, bool relu) {
                                              .training(batch_statistics)
                                              .momentum(factor)
                                              .eps(options.eps()));
+    if (shortcut.defined()) return torch::relu(out + shortcut);
     return relu ? torch::relu(out) : out;
   }
-  at::NoGradGuard no_grad;
-  const auto [mean, var] = BatchStatistics(x);
-  const double count = static_cast<double>(x.numel() / x.size(1));
-  running_mean.mul_(1 - factor).add_(mean, factor);
-  running_var.mul_(1 - factor).add_(var, factor * count / (count - 1));
-  const at::Tensor out = at::batch_norm(x, weight, bias, mean, var, /*training=*/false, 0.0,
-                                        options.eps(), /*cudnn_enabled=*/false);
+  at::Tensor out;
+  {
+    at::NoGradGuard no_grad;
+    const auto [mean, var] = BatchStatistics(x);
+    const double count = static_cast<double>(x.numel() / x.size(1));
+    running_mean.mul_(1 - factor).add_(mean, factor);
+    running_var.mul_(1 - factor).add_(var, factor * count / (count - 1));
+    out = at::batch_norm(x, weight, bias, mean, var, /*training=*/false, 0.0, options.eps(),
+                         /*cudnn_enabled=*/false);
+  }
+  // The shortcut may need a gradient where x does not.
+  if (shortcut.defined()) return torch::relu(out + shortcut);
   return relu ? out.relu_() : out;
 }
 

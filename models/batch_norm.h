@@ -26,10 +26,13 @@ class BatchNormImpl
   // relu(forward(x)), in one pass over memory where it can
   // (models/batch_norm_nhwc.h).
   at::Tensor ForwardRelu(const at::Tensor& x);
+  // relu(forward(x) + shortcut): the end of a residual block, in one pass
+  // over memory where it can.
+  at::Tensor ForwardAddRelu(const at::Tensor& x, const at::Tensor& shortcut);
   void pretty_print(std::ostream& stream) const override;
 
  private:
-  at::Tensor Forward(const at::Tensor& x, bool relu);
+  at::Tensor Forward(const at::Tensor& x, bool relu, const at::Tensor& shortcut);
   void _check_input_dim(const at::Tensor& x) override;
 };
 TORCH_MODULE(BatchNorm);

@@ -110,6 +110,49 @@ RWN_CLONES void Normalize(const float* __restrict x, float* __restrict y, int64_
   }
 }
 
+// y = x * a + b + r, then max(y, 0) if relu, over n floats: a residual
+// block's batch norm, shortcut and ReLU in one pass.
+RWN_CLONES void NormalizeAdd(const float* __restrict x, const float* __restrict r,
+                             float* __restrict y, int64_t n, const float* __restrict a,
+                             const float* __restrict b, bool relu) {
+  if (relu) {
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) y[j] = std::max(x[j] * a[j] + b[j] + r[j], 0.f);
+  } else {
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) y[j] = x[j] * a[j] + b[j] + r[j];
+  }
+}
+
+// AddGradients with the ReLU's mask read from its output y (the residual
+// is in the sum it masks), over n floats.
+RWN_CLONES void AddMaskedGradients(const float* __restrict x, const float* __restrict g,
+                                   const float* __restrict y, int64_t n,
+                                   const float* __restrict mean, float* __restrict first,
+                                   float* __restrict second) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    const float gj = y[j] > 0.f ? g[j] : 0.f;
+    first[j] += gj;
+    second[j] += gj * (x[j] - mean[j]);
+  }
+}
+
+// InputGradient with the ReLU's mask read from its output y, writing the
+// residual's gradient (the masked g) beside dx, over n floats.
+RWN_CLONES void MaskedInputGradient(const float* __restrict x, const float* __restrict g,
+                                    const float* __restrict y, float* __restrict dx,
+                                    float* __restrict dr, int64_t n, const float* __restrict a,
+                                    const float* __restrict mean, const float* __restrict k1,
+                                    const float* __restrict k2) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    const float gj = y[j] > 0.f ? g[j] : 0.f;
+    dx[j] = a[j] * gj - k1[j] - (x[j] - mean[j]) * k2[j];
+    dr[j] = gj;
+  }
+}
+
 // dx = a * g - k1 - (x - mean) * k2, g zero where the ReLU was off, over n
 // floats.
 RWN_CLONES void InputGradient(const float* __restrict x, const float* __restrict g,
@@ -166,29 +209,42 @@ std::pair<at::Tensor, at::Tensor> Fold(const at::Tensor& mean, const at::Tensor&
   return {a, (bias - mean * a).contiguous()};
 }
 
+// Batch norm with the batch's mean and invstd, plus the residual r when it
+// is not empty, then ReLU if `relu`.
 struct BatchNormNhwc : public torch::autograd::Function<BatchNormNhwc> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
                             const at::Tensor& bias, const at::Tensor& mean,
-                            const at::Tensor& invstd, bool relu) {
-    ctx->save_for_backward({x, weight, bias, mean, invstd});
+                            const at::Tensor& invstd, const at::Tensor& r, bool relu) {
+    const bool residual = r.numel() > 0;
     ctx->saved_data["relu"] = relu;
+    ctx->saved_data["residual"] = residual;
     const Layout layout(x.size(1));
     const auto [scale, shift] = Fold(mean, invstd, weight, bias);
     const at::Tensor a = Tile(scale, layout), b = Tile(shift, layout);
     at::Tensor y = at::empty_like(x, at::MemoryFormat::ChannelsLast);
     const float* xd = x.data_ptr<float>();
+    const float* rd = residual ? r.data_ptr<float>() : nullptr;
     float* yd = y.data_ptr<float>();
     ForEachGroup(layout, x.numel() / layout.channels, [&](int64_t at, int64_t n) {
-      Normalize(xd + at, yd + at, n, a.data_ptr<float>(), b.data_ptr<float>(), relu);
+      if (residual) {
+        NormalizeAdd(xd + at, rd + at, yd + at, n, a.data_ptr<float>(), b.data_ptr<float>(), relu);
+      } else {
+        Normalize(xd + at, yd + at, n, a.data_ptr<float>(), b.data_ptr<float>(), relu);
+      }
     });
+    // With a residual the ReLU's mask comes from the output, which the next
+    // layer keeps anyway; without one, from x * a + b.
+    ctx->save_for_backward({x, weight, bias, mean, invstd, residual && relu ? y : at::Tensor()});
     return y;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const at::Tensor &x = saved[0], &weight = saved[1], &bias = saved[2], &mean = saved[3],
-                     &invstd = saved[4];
+                     &invstd = saved[4], &y = saved[5];
     const bool relu = ctx->saved_data["relu"].toBool();
+    const bool residual = ctx->saved_data["residual"].toBool();
+    const bool masked = residual && relu;  // the mask read from y
     const at::Tensor grad = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
     const Layout layout(x.size(1));
     const int64_t rows = x.numel() / layout.channels;
@@ -196,29 +252,42 @@ struct BatchNormNhwc : public torch::autograd::Function<BatchNormNhwc> {
     const at::Tensor a = Tile(scale, layout), b = Tile(shift, layout), m = Tile(mean, layout);
     const float *xd = x.data_ptr<float>(), *gd = grad.data_ptr<float>();
     const float *ad = a.data_ptr<float>(), *bd = b.data_ptr<float>(), *md = m.data_ptr<float>();
+    const float* yd = masked ? y.data_ptr<float>() : nullptr;
     const auto [sum, product] =
         SumRows(layout, rows, [&](int64_t at, int64_t n, float* first, float* second) {
-          AddGradients(xd + at, gd + at, n, ad, bd, md, relu, first, second);
+          if (masked) {
+            AddMaskedGradients(xd + at, gd + at, yd + at, n, md, first, second);
+          } else {
+            AddGradients(xd + at, gd + at, n, ad, bd, md, relu, first, second);
+          }
         });
-    // d weight = sum(g * xhat), d bias = sum(g); dx from both.
+    // d weight = sum(g * xhat), d bias = sum(g); dx from both; dr = g masked.
     const at::Tensor invstd_d = invstd.to(at::kDouble);
-    at::Tensor grad_x;
-    if (ctx->needs_input_grad(0)) {
+    at::Tensor grad_x, grad_r;
+    if (ctx->needs_input_grad(0) || (masked && ctx->needs_input_grad(5))) {
       const at::Tensor scale_d = scale.to(at::kDouble);
       const at::Tensor k1 = Tile(scale_d * sum / rows, layout);
       const at::Tensor k2 = Tile(scale_d * invstd_d * invstd_d * product / rows, layout);
+      const float *k1d = k1.data_ptr<float>(), *k2d = k2.data_ptr<float>();
       grad_x = at::empty_like(x, at::MemoryFormat::ChannelsLast);
       float* dxd = grad_x.data_ptr<float>();
+      if (masked) grad_r = at::empty_like(x, at::MemoryFormat::ChannelsLast);
+      float* drd = masked ? grad_r.data_ptr<float>() : nullptr;
       ForEachGroup(layout, rows, [&](int64_t at, int64_t n) {
-        InputGradient(xd + at, gd + at, dxd + at, n, ad, bd, md, k1.data_ptr<float>(),
-                      k2.data_ptr<float>(), relu);
+        if (masked) {
+          MaskedInputGradient(xd + at, gd + at, yd + at, dxd + at, drd + at, n, ad, md, k1d, k2d);
+        } else {
+          InputGradient(xd + at, gd + at, dxd + at, n, ad, bd, md, k1d, k2d, relu);
+        }
       });
     }
-    return {grad_x,
+    if (residual && !relu) grad_r = grad;
+    return {ctx->needs_input_grad(0) ? grad_x : at::Tensor(),
             (product * invstd_d).to(at::kFloat),
             sum.to(at::kFloat),
             at::Tensor(),
             at::Tensor(),
+            residual ? grad_r : at::Tensor(),
             at::Tensor()};
   }
 };
@@ -252,9 +321,11 @@ std::pair<at::Tensor, at::Tensor> ChannelsLastStatistics(const at::Tensor& x) {
 at::Tensor TrainingBatchNormNhwc(const at::Tensor& x, const at::Tensor& weight,
                                  const at::Tensor& bias, const at::Tensor& running_mean,
                                  const at::Tensor& running_var, double factor, double eps,
-                                 bool relu) {
+                                 bool relu, const at::Tensor& residual) {
   // No operator of libtorch's: named, the profiler shows it.
-  RECORD_FUNCTION(relu ? "rwn::batch_norm_relu" : "rwn::batch_norm", std::vector<c10::IValue>());
+  RECORD_FUNCTION(residual.defined() ? (relu ? "rwn::batch_norm_add_relu" : "rwn::batch_norm_add")
+                                     : (relu ? "rwn::batch_norm_relu" : "rwn::batch_norm"),
+                  std::vector<c10::IValue>());
   at::Tensor mean, var;
   {
     at::NoGradGuard no_grad;
@@ -271,7 +342,9 @@ at::Tensor TrainingBatchNormNhwc(const at::Tensor& x, const at::Tensor& weight,
   // zeros that need no gradient.
   const at::Tensor w = weight.defined() ? weight : at::ones({channels}, x.options());
   const at::Tensor b = bias.defined() ? bias : at::zeros({channels}, x.options());
-  return BatchNormNhwc::apply(x, w, b, mean, invstd, relu);
+  const at::Tensor r = residual.defined() ? residual.contiguous(at::MemoryFormat::ChannelsLast)
+                                          : at::empty({0}, x.options());
+  return BatchNormNhwc::apply(x, w, b, mean, invstd, r, relu);
 }
 
 }  // namespace rwn

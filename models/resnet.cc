@@ -49,11 +49,10 @@ class BlockImpl : public torch::nn::Module {
 
   torch::Tensor forward(const torch::Tensor& x) {
     torch::Tensor out = x;
-    for (size_t i = 0; i < convs_.size(); ++i) {
-      out = convs_[i]->forward(out);
-      out = i + 1 < convs_.size() ? bns_[i]->ForwardRelu(out) : bns_[i]->forward(out);
-    }
-    return torch::relu(out + (downsample_ ? downsample_->forward(x) : x));
+    for (size_t i = 0; i + 1 < convs_.size(); ++i)
+      out = bns_[i]->ForwardRelu(convs_[i]->forward(out));
+    out = convs_.back()->forward(out);
+    return bns_.back()->ForwardAddRelu(out, downsample_ ? downsample_->forward(x) : x);
   }
 
  private:
