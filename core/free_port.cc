@@ -71,9 +71,10 @@ absl::StatusOr<std::pair<int, int>> ParseEphemeralRange(const std::string& text)
   return std::make_pair(first, last);
 }
 
-absl::StatusOr<int> FreePort() {
+absl::StatusOr<int> FreePort() { return FreePortBelow(FirstEphemeralPort()); }
+
+absl::StatusOr<int> FreePortBelow(int first_ephemeral) {
   std::string why;
-  const int first_ephemeral = FirstEphemeralPort();
   if (first_ephemeral - kLowest >= 1000) {  // room enough for a random draw
     std::mt19937 random(std::random_device{}());
     std::uniform_int_distribution<int> draw(kLowest, first_ephemeral - 1);

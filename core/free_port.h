@@ -17,6 +17,11 @@ namespace rwn {
 // the same port can.
 absl::StatusOr<int> FreePort();
 
+// FreePort with the ephemeral range starting at `first_ephemeral`: a port
+// drawn from [10000, first_ephemeral) when that holds 1000 ports or more,
+// else the kernel's choice.
+absl::StatusOr<int> FreePortBelow(int first_ephemeral);
+
 // The kernel's ephemeral range, [first, last], from the text of
 // /proc/sys/net/ipv4/ip_local_port_range ("32768\t60999\n").
 absl::StatusOr<std::pair<int, int>> ParseEphemeralRange(const std::string& text);
