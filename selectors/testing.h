@@ -22,16 +22,18 @@ const std::map<std::string, std::string>& SampleSelectorSpecs();
 // The plan of a LearnSpec in text format on `network`, or its error.
 absl::StatusOr<LearnPlan> PlanFor(const std::string& learn_text, const Network& network);
 
-// `steps` SGD steps (lr 0.1, momentum 0.9, weight decay 5e-4) on a fixed
-// random batch stream of `channels`x`size`x`size` images and 10 classes.
-// Inputs have the dtype of the network's first parameter. When `grad_sum` is
-// given, it receives the summed |gradient| of each learned tensor over the
-// steps (undefined for a tensor that never received one). Does nothing when
-// nothing is learned.
+// How SgdSteps runs its forward pass.
 struct StepOptions {
   bool bfloat16 = false;       // forward under the CPU's bfloat16 autocast, as the trainer runs it
   bool channels_last = false;  // channels-last inputs (call UseChannelsLast on the network first)
 };
+
+// `steps` SGD steps (lr 0.1, momentum 0.9, weight decay 5e-4) on a fixed
+// random batch stream of `channels`x`size`x`size` images and 10 classes,
+// run as `options` says. Inputs have the dtype of the network's first
+// parameter. When `grad_sum` is given, it receives the summed |gradient| of
+// each learned tensor over the steps (undefined for a tensor that never
+// received one). Does nothing when nothing is learned.
 void SgdSteps(Network& network, const std::vector<LearnedTensor>& learned, int steps,
               int64_t channels, int64_t size, std::vector<at::Tensor>* grad_sum = nullptr,
               const StepOptions& options = {});
