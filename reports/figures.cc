@@ -29,15 +29,27 @@ constexpr int kWidth = 1100, kHeight = 600;
 constexpr size_t kMostCurves = 7;  // as many as SeriesColor has
 constexpr size_t kMostValidationCurves = 3;
 
-// y = a + b x by least squares.
-std::pair<double, double> Fit(const std::vector<std::pair<double, double>>& xy) {
+// The least-squares line y = a + b x, and its R^2: the share of the
+// variance of y that the line explains (NaN where y does not vary).
+struct Line {
+  double a = 0, b = 0, r2 = std::numeric_limits<double>::quiet_NaN();
+};
+Line Fit(const std::vector<std::pair<double, double>>& xy) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   const double n = xy.size();
   for (auto [x, y] : xy) sx += x, sy += y, sxx += x * x, sxy += x * y;
   const double d = n * sxx - sx * sx;
   if (n < 2 || d == 0) return {n > 0 ? sy / n : 0, 0};
-  const double b = (n * sxy - sx * sy) / d;
-  return {(sy - b * sx) / n, b};
+  Line line;
+  line.b = (n * sxy - sx * sy) / d;
+  line.a = (sy - line.b * sx) / n;
+  double residual = 0, total = 0;
+  for (auto [x, y] : xy) {
+    residual += std::pow(y - line.a - line.b * x, 2);
+    total += std::pow(y - sy / n, 2);
+  }
+  if (total > 0) line.r2 = 1 - residual / total;
+  return line;
 }
 
 // Each model's colour, in the order the models first appear.
@@ -296,13 +308,16 @@ absl::Status ParamsFigure(const FigureTarget& target, const std::vector<const Po
           SeriesPlot(index++, spread, color, style, spread ? "yerrorbars" : "points", title));
       continue;
     }
-    auto [a, b] = Fit(xy);
+    const Line line = Fit(xy);
+    // Two points lie on their line whatever they are: R^2 from three.
+    const std::string r2 =
+        xy.size() > 2 && std::isfinite(line.r2) ? absl::StrFormat(", R\u00b2 %.2f", line.r2) : "";
     plots.push_back(SeriesPlot(index++, spread, color, style, spread ? "yerrorbars" : "points",
-                               absl::StrFormat("%s: %.1f points per decade", title, b)));
+                               absl::StrFormat("%s: %.1f points per decade%s", title, line.b, r2)));
     // The fitted line over the series' own range.
     const auto [low, high] = std::minmax_element(xy.begin(), xy.end());
-    absl::StrAppend(&data, std::pow(10, low->first), " ", a + b * low->first, "\n",
-                    std::pow(10, high->first), " ", a + b * high->first, "\n\n\n");
+    absl::StrAppend(&data, std::pow(10, low->first), " ", line.a + line.b * low->first, "\n",
+                    std::pow(10, high->first), " ", line.a + line.b * high->first, "\n\n\n");
     plots.push_back(SeriesPlot(index++, false, color, style, "lines", ""));
   }
   return Draw(target, "params",

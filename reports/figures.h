@@ -4,7 +4,8 @@
 //             scale), one line per model and fixed-weight kind, each model's
 //             all-learned accuracy dotted (the paper's Figures 1, 4, 5)
 //   params    test accuracy against learned parameters (log scale) with a
-//             least-squares line in log10 and its slope per series (Figure 3)
+//             least-squares line in log10 per series, its slope and (from
+//             three points) its R^2 in the legend (Figure 3)
 //   dims      accuracy against learned parameters per sliced weight
 //             dimension, each point labelled (Figure 2); for a sweep that
 //             slices more than one dimension (which gets no other figure)

@@ -131,6 +131,26 @@ TEST_F(ReportTest, TablesGiveMeanAndStdOverSeedsInThePapersLayout) {
   EXPECT_THAT(*ReadFile((root_ / "report/t1_params.dat").string()), HasSubstr("100 82 2.82843\n"));
 }
 
+// How straight "accuracy against log parameters" is: from three points of a
+// series the legend adds the line's R^2. Here 10, 100, 1000 learned give 50,
+// 80, 80%: the line 40 + 15 log10(n) misses by -5, +10, -5 points, 150 of
+// the 600 squared points around the mean of 70, so R^2 = 0.75.
+TEST_F(ReportTest, TheParamsLegendGivesTheFitsRSquaredFromThreePoints) {
+  const char* kFraction = "learn { selector { filter_fraction { fraction: 0.1 } } }";
+  AddRun("r/wrn/0.01", 1, "WRN", 10, 0.50, 0.50, kFraction);
+  AddRun("r/wrn/0.1", 1, "WRN", 100, 0.80, 0.80, kFraction);
+  AddRun("r/wrn/1.0", 1, "WRN", 1000, 0.80, 0.80);
+  AddRun("r/vgg/0.1", 1, "VGG", 100, 0.60, 0.60, kFraction);
+  AddRun("r/vgg/1.0", 1, "VGG", 1000, 0.70, 0.70);
+  auto runs = ReadRuns((root_ / "runs").string());
+  ASSERT_OK(runs);
+  ASSERT_OK(WriteReport(*runs, (root_ / "report").string()));
+  const std::string params = *ReadFile((root_ / "report/r_params.gp").string());
+  EXPECT_THAT(params, HasSubstr("title \"WRN: 15.0 points per decade, R\u00b2 0.75\""));
+  // Two points are always on their line: no R^2.
+  EXPECT_THAT(params, HasSubstr("title \"VGG: 10.0 points per decade\""));
+}
+
 // The one page: the title, what was run, then every table and figure in
 // order, in Markdown (PNGs) and in self-contained HTML (SVGs inline).
 TEST_F(ReportTest, OnePageHoldsEveryTableAndFigure) {
