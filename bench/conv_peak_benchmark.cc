@@ -155,7 +155,8 @@ void PrintTable(double peak) {
   std::printf("\nfloat32 FMA peak of %d threads: %.0f GFLOP/s\n\n", at::get_num_threads(), peak);
   std::printf(
       "| WRN-16-4 conv, batch 128, channels-last | in the network | forward (ms) | forward, %% of "
-      "peak | input gradient (ms) | input gradient, %% of peak |\n|---|---:|---:|---:|---:|---:|\n");
+      "peak | input gradient (ms) | input gradient, %% of peak "
+      "|\n|---|---:|---:|---:|---:|---:|\n");
   double gflop[2] = {0, 0}, ms[2] = {0, 0};
   bool every = true;
   for (const Conv& conv : Wrn164Convs()) {

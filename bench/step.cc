@@ -38,14 +38,17 @@ const std::vector<StepConfig>& StepConfigs() {
          true},
         {"filters10_zeroed", "selector { filter_fraction { fraction: 0.1 } } fixed: ZERO", true},
         {"all_learned_bf16", nullptr, true, {false, true}},
+        {"filters10_fast_bf16",
+         "selector { filter_fraction { fraction: 0.1 } }",
+         true,
+         {false, true}},
         {"forward_only", nullptr, false},
     };
-    // Each float32 configuration again in channels-last, rwn's default
-    // layout on a CPU (run/train_run.cc, ChannelsLast).
+    // Each configuration again in channels-last, rwn's default layout on a
+    // CPU (run/train_run.cc, ChannelsLast).
     const size_t plain = list->size();
     for (size_t i = 0; i < plain; ++i) {
       StepConfig twin = (*list)[i];
-      if (twin.compute.bfloat16) continue;
       twin.name += kChannelsLast;
       twin.compute.channels_last = true;
       list->push_back(twin);

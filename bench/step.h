@@ -22,8 +22,9 @@ struct StepConfig {
 };
 
 // all_learned, bn_only, fc_only, last_block, filters10_{fast,masked,zeroed},
-// all_learned_bf16, forward_only; then each of them but bf16 in channels-last,
-// named with the suffix kChannelsLast (all_learned_channels_last, ...).
+// all_learned_bf16, filters10_fast_bf16, forward_only; then each of them in
+// channels-last, named with the suffix kChannelsLast
+// (all_learned_channels_last, ...).
 inline constexpr char kChannelsLast[] = "_channels_last";
 const std::vector<StepConfig>& StepConfigs();
 
