@@ -1,0 +1,32 @@
+set terminal pngcairo noenhanced size 1100,600 font 'Sans,11'
+set output "precision_check_cpu_long_fraction.png"
+set label 1000 "precision_check_cpu_long\ntest accuracy against the fraction of parameters learned" at screen 0.5, screen 0.975 center front
+set tmargin 4
+set ylabel 'test top-1 accuracy (%)'
+set grid
+set key outside right top vertical Left reverse spacing 1.3
+set border 3
+set tics nomirror
+set xlabel 'parameters learned (log scale)'
+set logscale x
+set xtics ('0.1%%' 0.001, '0.2%%' 0.002, '0.5%%' 0.005, '1%%' 0.01, '2%%' 0.02, '5%%' 0.05, '10%%' 0.1, '20%%' 0.2, '50%%' 0.5, '100%%' 1)
+data = "precision_check_cpu_long_fraction.dat"
+plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed random", \
+  data index 0 using 1:2:4 with labels offset 0,1.2 textcolor rgb '#0072B2' font 'Sans,9' notitle
+unset output
+set terminal svg noenhanced dynamic background '#ffffff' size 1100,600 font 'Sans,11'
+set output "precision_check_cpu_long_fraction.svg"
+set label 1000 "precision_check_cpu_long\ntest accuracy against the fraction of parameters learned" at screen 0.5, screen 0.975 center front
+set tmargin 4
+set ylabel 'test top-1 accuracy (%)'
+set grid
+set key outside right top vertical Left reverse spacing 1.3
+set border 3
+set tics nomirror
+set xlabel 'parameters learned (log scale)'
+set logscale x
+set xtics ('0.1%%' 0.001, '0.2%%' 0.002, '0.5%%' 0.005, '1%%' 0.01, '2%%' 0.02, '5%%' 0.05, '10%%' 0.1, '20%%' 0.2, '50%%' 0.5, '100%%' 1)
+data = "precision_check_cpu_long_fraction.dat"
+plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed random", \
+  data index 0 using 1:2:4 with labels offset 0,1.2 textcolor rgb '#0072B2' font 'Sans,9' notitle
+unset output

@@ -1,0 +1,34 @@
+set terminal pngcairo noenhanced size 1100,600 font 'Sans,11'
+set output "precision_check_cpu_long_params.png"
+set label 1000 "precision_check_cpu_long\ntest accuracy against learned parameters, with a least-squares line in log10 parameters" at screen 0.5, screen 0.975 center front
+set tmargin 4
+set ylabel 'test top-1 accuracy (%)'
+set grid
+set key outside right top vertical Left reverse spacing 1.3
+set border 3
+set tics nomirror
+set xlabel 'learned parameters (log scale)'
+set logscale x
+set format x '%.0s%c'
+set mxtics 10
+data = "precision_check_cpu_long_params.dat"
+plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2: 16.2 points per decade, R² 0.91", \
+  data index 1 using 1:2 with lines linecolor rgb '#0072B2' dashtype 1 linewidth 2 notitle
+unset output
+set terminal svg noenhanced dynamic background '#ffffff' size 1100,600 font 'Sans,11'
+set output "precision_check_cpu_long_params.svg"
+set label 1000 "precision_check_cpu_long\ntest accuracy against learned parameters, with a least-squares line in log10 parameters" at screen 0.5, screen 0.975 center front
+set tmargin 4
+set ylabel 'test top-1 accuracy (%)'
+set grid
+set key outside right top vertical Left reverse spacing 1.3
+set border 3
+set tics nomirror
+set xlabel 'learned parameters (log scale)'
+set logscale x
+set format x '%.0s%c'
+set mxtics 10
+data = "precision_check_cpu_long_params.dat"
+plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2: 16.2 points per decade, R² 0.91", \
+  data index 1 using 1:2 with lines linecolor rgb '#0072B2' dashtype 1 linewidth 2 notitle
+unset output
