@@ -12,7 +12,8 @@ set logscale x
 set xtics ('0.1%%' 0.001, '0.2%%' 0.002, '0.5%%' 0.005, '1%%' 0.01, '2%%' 0.02, '5%%' 0.05, '10%%' 0.1, '20%%' 0.2, '50%%' 0.5, '100%%' 1)
 data = "precision_check_cpu_long_fraction.dat"
 plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed random", \
-  data index 0 using 1:2:4 with labels offset 0,1.2 textcolor rgb '#0072B2' font 'Sans,9' notitle
+  data index 0 using 1:2:4 with labels offset 0,1.2 textcolor rgb '#0072B2' font 'Sans,9' notitle, \
+  data index 1 using 1:2 with linespoints linecolor rgb '#0072B2' pointtype 4 dashtype 2 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed zero"
 unset output
 set terminal svg noenhanced dynamic background '#ffffff' size 1100,600 font 'Sans,11'
 set output "precision_check_cpu_long_fraction.svg"
@@ -28,5 +29,6 @@ set logscale x
 set xtics ('0.1%%' 0.001, '0.2%%' 0.002, '0.5%%' 0.005, '1%%' 0.01, '2%%' 0.02, '5%%' 0.05, '10%%' 0.1, '20%%' 0.2, '50%%' 0.5, '100%%' 1)
 data = "precision_check_cpu_long_fraction.dat"
 plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed random", \
-  data index 0 using 1:2:4 with labels offset 0,1.2 textcolor rgb '#0072B2' font 'Sans,9' notitle
+  data index 0 using 1:2:4 with labels offset 0,1.2 textcolor rgb '#0072B2' font 'Sans,9' notitle, \
+  data index 1 using 1:2 with linespoints linecolor rgb '#0072B2' pointtype 4 dashtype 2 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed zero"
 unset output

@@ -12,8 +12,9 @@ set logscale x
 set format x '%.0s%c'
 set mxtics 10
 data = "precision_check_cpu_long_params.dat"
-plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2: 16.2 points per decade, R² 0.91", \
-  data index 1 using 1:2 with lines linecolor rgb '#0072B2' dashtype 1 linewidth 2 notitle
+plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed random: 16.2 points per decade, R² 0.91", \
+  data index 1 using 1:2 with lines linecolor rgb '#0072B2' dashtype 1 linewidth 2 notitle, \
+  data index 2 using 1:2 with points linecolor rgb '#0072B2' pointtype 4 dashtype 2 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed zero"
 unset output
 set terminal svg noenhanced dynamic background '#ffffff' size 1100,600 font 'Sans,11'
 set output "precision_check_cpu_long_params.svg"
@@ -29,6 +30,7 @@ set logscale x
 set format x '%.0s%c'
 set mxtics 10
 data = "precision_check_cpu_long_params.dat"
-plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2: 16.2 points per decade, R² 0.91", \
-  data index 1 using 1:2 with lines linecolor rgb '#0072B2' dashtype 1 linewidth 2 notitle
+plot data index 0 using 1:2 with points linecolor rgb '#0072B2' pointtype 7 dashtype 1 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed random: 16.2 points per decade, R² 0.91", \
+  data index 1 using 1:2 with lines linecolor rgb '#0072B2' dashtype 1 linewidth 2 notitle, \
+  data index 2 using 1:2 with points linecolor rgb '#0072B2' pointtype 4 dashtype 2 linewidth 2 pointsize 1.3 title "WRN-10-2, fixed zero"
 unset output
