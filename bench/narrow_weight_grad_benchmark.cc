@@ -1,6 +1,7 @@
 // The weight gradient of a conv's few learned filters (models/
 // narrow_weight_grad.h) against oneDNN's (at::convolution_backward), side by
-// side, at batch 128 in channels-last float: the learned-filter convs of
+// side, at batch 128 in channels-last float, on inputs read from memory as
+// in a training step: the learned-filter convs of
 // ResNet-20, DenseNet-BC-40-12 and WRN-16-4 at 10% of filters, and a sweep
 // of the filter count on two shapes, which sets kNarrowFilters.
 //
@@ -8,6 +9,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -28,9 +30,11 @@ struct Shape {
 
 std::vector<Shape> Shapes() {
   std::vector<Shape> shapes = {
+      {"ResNet-20 3x3 3 ch, 32x32", 3, 32, 3, 1, 1},
       {"ResNet-20 3x3 16 ch, 32x32", 16, 32, 3, 1, 1},
       {"ResNet-20 3x3 16 ch, 32x32, stride 2", 16, 32, 3, 2, 3},
       {"ResNet-20 3x3 32 ch, 16x16", 32, 16, 3, 1, 3},
+      {"ResNet-20 3x3 32 ch, 16x16, stride 2", 32, 16, 3, 2, 6},
       {"ResNet-20 3x3 64 ch, 8x8", 64, 8, 3, 1, 6},
       {"DenseNet 3x3 48 ch, 32x32", 48, 32, 3, 1, 1},
       {"DenseNet 3x3 48 ch, 16x16", 48, 16, 3, 1, 1},
@@ -58,13 +62,23 @@ void Gradient(benchmark::State& state, const Shape& shape, bool narrow) {
   const auto layout = at::MemoryFormat::ChannelsLast;
   const int64_t padding = shape.kernel / 2;
   const int64_t out = (shape.size + 2 * padding - shape.kernel) / shape.stride + 1;
-  const torch::Tensor x =
-      torch::randn({128, shape.channels, shape.size, shape.size}).contiguous(layout);
-  const torch::Tensor grad = torch::randn({128, shape.filters, out, out}).contiguous(layout);
+  // In a training step a conv's input was written a whole forward pass
+  // earlier and is read from memory, not cache: each call reads the next of
+  // enough copies to fill 256 MB.
+  const int64_t x_bytes = 128 * shape.channels * shape.size * shape.size * sizeof(float);
+  const int64_t copies = std::min<int64_t>(128, (256 << 20) / x_bytes + 1);
+  std::vector<torch::Tensor> xs, grads;
+  for (int64_t i = 0; i < copies; ++i) {
+    xs.push_back(torch::randn({128, shape.channels, shape.size, shape.size}).contiguous(layout));
+    grads.push_back(torch::randn({128, shape.filters, out, out}).contiguous(layout));
+  }
   const torch::Tensor weight =
       torch::randn({shape.filters, shape.channels, shape.kernel, shape.kernel}).contiguous(layout);
   double seconds = 0;
+  int64_t call = 0;
   for (auto _ : state) {
+    const torch::Tensor& x = xs[call % copies];
+    const torch::Tensor& grad = grads[call++ % copies];
     const auto start = std::chrono::steady_clock::now();
     if (narrow) {
       benchmark::DoNotOptimize(NarrowWeightGradient(grad, x, shape.kernel, shape.stride, padding));

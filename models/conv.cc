@@ -60,7 +60,7 @@ struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
           /*transposed=*/false, {0, 0}, /*groups=*/1, {true, false, false}));
     }
     const int64_t k = learned_weight.size(0);
-    const torch::Tensor grad_k = grad.narrow(1, begin, k).contiguous(format);
+    const torch::Tensor grad_k = grad.narrow(1, begin, k);  // read in place by rwn's kernel
     torch::Tensor grad_w, grad_b;
     const int64_t kernel = learned_weight.size(2);
     if (PreferNarrowWeightGradient(x, k, kernel)) {
@@ -68,7 +68,7 @@ struct LearnedFilters : public torch::autograd::Function<LearnedFilters> {
       if (learn_bias) grad_b = grad_k.sum({0, 2, 3});
     } else {
       std::tie(std::ignore, grad_w, grad_b) = at::convolution_backward(
-          grad_k, x, learned_weight,
+          grad_k.contiguous(format), x, learned_weight,
           learn_bias ? c10::optional<at::IntArrayRef>(at::IntArrayRef{k}) : c10::nullopt,
           {stride, stride}, {padding, padding}, {1, 1}, false, {0, 0}, 1,
           {false, true, learn_bias});

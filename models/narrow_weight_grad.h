@@ -16,15 +16,17 @@ class Tensor;
 namespace rwn {
 
 // Whether NarrowWeightGradient applies and beats oneDNN: a float,
-// channels-last x on the CPU, a kernel wider than 1x1 and at most
-// kNarrowFilters learned filters, where bench/README.md ("Learned filters'
-// weight gradient") measured it faster.
-inline constexpr int64_t kNarrowFilters = 8;
+// channels-last x of at least 8 channels on the CPU, a kernel wider than 1x1
+// and at most kNarrowFilters learned filters, where bench/README.md
+// ("Learned filters' weight gradient") measured it faster.
+inline constexpr int64_t kNarrowFilters = 6;
 bool PreferNarrowWeightGradient(const at::Tensor& x, int64_t filters, int64_t kernel);
 
 // The gradient of a square `kernel` conv's weight (ungrouped, no dilation)
 // for the filters whose output gradient is `grad` ([N, k, OH, OW]), given
 // its input `x` ([N, C, H, W]): a channels-last [k, C, kernel, kernel].
+// `grad` may be k filters narrowed from a wider channels-last gradient: it
+// is read where it lies.
 at::Tensor NarrowWeightGradient(const at::Tensor& grad, const at::Tensor& x, int64_t kernel,
                                 int64_t stride, int64_t padding);
 

@@ -39,19 +39,40 @@ void ExpectMatches(int64_t channels, int64_t filters, int64_t kernel, int64_t st
 }
 
 // Every path of the kernel: channel counts below, at and past multiples of
-// 8 (its vectors) and of 48 (its widest block), one to five filters (pairs
-// and a single one), strides, paddings and kernels.
+// 8 (its vectors), of 16 and 32 (the widest blocks of the 3x3 path, for
+// filter pairs and single filters) and of 48 (of the other kernels' path),
+// one to five filters (pairs and a single one), strides, paddings and
+// kernels.
 TEST(NarrowWeightGradientTest, ComputesWhatLibtorchComputes) {
   torch::manual_seed(1);
-  for (int64_t channels : {1, 5, 8, 12, 16, 36, 48, 50, 64}) {
+  for (int64_t channels : {1, 5, 8, 12, 16, 24, 32, 36, 40, 48, 50, 64}) {
     for (int64_t filters : {1, 2, 3, 5}) {
       ExpectMatches(channels, filters, 3, 1, 1);
     }
   }
-  for (int64_t kernel : {1, 3, 5}) {
-    for (int64_t stride : {1, 2}) {
-      for (int64_t padding : {0, 1, 2}) ExpectMatches(12, 3, kernel, stride, padding);
+  for (int64_t channels : {12, 32}) {
+    for (int64_t kernel : {1, 3, 5}) {
+      for (int64_t stride : {1, 2}) {
+        for (int64_t padding : {0, 1, 2}) ExpectMatches(channels, 3, kernel, stride, padding);
+      }
     }
+  }
+}
+
+// A learned conv's filters are a run of its gradient's channels: read in
+// place, without a copy, they give what their dense copy gives.
+TEST(NarrowWeightGradientTest, ReadsARunOfAWiderGradientsFilters) {
+  torch::manual_seed(4);
+  const torch::Tensor x = torch::randn({3, 16, 7, 9}).contiguous(kChannelsLast);
+  const torch::Tensor wide = torch::randn({3, 12, 7, 9}).contiguous(kChannelsLast);
+  for (int64_t stride : {1, 2}) {
+    const torch::Tensor grad =
+        stride == 1 ? wide : wide.narrow(2, 0, 4).narrow(3, 0, 5).contiguous(kChannelsLast);
+    const torch::Tensor run = grad.narrow(1, 5, 3);
+    ASSERT_FALSE(run.is_contiguous(kChannelsLast));
+    const torch::Tensor want = Reference(run.contiguous(kChannelsLast), x, 3, stride, 1);
+    EXPECT_TRUE(torch::allclose(NarrowWeightGradient(run, x, 3, stride, 1), want, 1e-4, 1e-4))
+        << "stride " << stride;
   }
 }
 
@@ -74,6 +95,9 @@ TEST(NarrowWeightGradientTest, PreferredWhereItWasMeasuredFaster) {
   EXPECT_TRUE(PreferNarrowWeightGradient(x, kNarrowFilters, 3));
   EXPECT_FALSE(PreferNarrowWeightGradient(x, kNarrowFilters + 1, 3));
   EXPECT_FALSE(PreferNarrowWeightGradient(x, 1, 1));  // oneDNN's 1x1 is faster
+  // and so is its kernel for an input of fewer channels than a vector (an image)
+  EXPECT_FALSE(
+      PreferNarrowWeightGradient(torch::randn({2, 3, 8, 8}).contiguous(kChannelsLast), 1, 3));
   EXPECT_FALSE(PreferNarrowWeightGradient(x.contiguous(), 1, 3));
   EXPECT_FALSE(PreferNarrowWeightGradient(x.to(torch::kDouble), 1, 3));
 }
