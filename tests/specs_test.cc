@@ -208,6 +208,19 @@ TEST(SpecsTest, TheCpuLongSweepsShareOneProtocol) {
     EXPECT_EQ(base.bfloat16(), !float32);
     EXPECT_GE(sweep->seeds_size(), float32 ? 1 : 3);
   }
+  // Figure 1's k1 row alone trains in float32: its zeroed run collapsed to
+  // a constant output in bfloat16, not in float32 (docs/results/README.md).
+  auto fig1 = ParseTextProtoFile<SweepSpec>("experiments/paper/fig1_fractions.cpu_long.pbtxt");
+  ASSERT_OK(fig1);
+  std::set<std::string> float32_rows;
+  for (const SweepAxis& axis : fig1->axis()) {
+    for (const SweepValue& value : axis.value()) {
+      if (value.patch().has_bfloat16() && !value.patch().bfloat16()) {
+        float32_rows.insert(value.label());
+      }
+    }
+  }
+  EXPECT_EQ(float32_rows, std::set<std::string>{"k1"});
   // The protocol's epochs are one of the learning curve's budgets.
   auto curve = ParseTextProtoFile<SweepSpec>("experiments/paper/learning_curve.cpu_long.pbtxt");
   ASSERT_OK(curve);
