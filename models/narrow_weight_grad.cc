@@ -140,7 +140,7 @@ __attribute__((always_inline)) inline void Row3(const Image& im, int64_t kh, int
   // Columns whose three taps all lie inside the image: [inner_first, inner_last).
   const int64_t inner_first = std::min(im.out_width, Columns(im, 0).first);
   const int64_t inner_last = std::max(inner_first, Columns(im, 2).second);
-  // Adds output column ow; kInner: no tap needs a bounds check.
+  // Adds output column ow; `inner` (std::true_type): no tap needs a bounds check.
   auto column = [&](auto inner, const float* x_row, const float* g, int64_t ow) {
     const int64_t iw = ow * im.stride - im.padding;
     float gf[F];
