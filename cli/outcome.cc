@@ -16,6 +16,7 @@ void PrintEnsemble(const RunOutcome& outcome) {
       s.ensemble().members(), 100 * s.ensemble().ensemble_test_top1(),
       100 * s.ensemble().mean_member_test_top1(), 100 * s.ensemble().base_test_top1(),
       s.learned_params(), s.params(), s.wall_seconds(), outcome.dir.c_str());
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -36,6 +37,7 @@ int PrintOutcome(const absl::StatusOr<RunOutcome>& outcome) {
       s.name().c_str(), outcome->already_finished ? "already finished" : "finished",
       100 * s.final_test_top1(), 100 * s.best_test_top1(), s.best_epoch(), s.learned_params(),
       s.params(), s.wall_seconds(), outcome->dir.c_str());
+  std::fflush(stdout);  // a Slurm task's log is a file: show the result before exit
   return 0;
 }
 

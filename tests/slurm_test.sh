@@ -87,6 +87,15 @@ for _ in $(seq 300); do
 done
 echo "$status"
 [[ "$(tail -1 <<<"$status")" == "4 points: 4 finished" ]] || fail "not finished after 300 s: $status"
+# A point counts as finished once its summary is written; its task prints the
+# result line and exits just after, so wait for the array to leave the queue
+# before reading the tasks' logs.
+for _ in $(seq 60); do
+  squeue -h -j "$job" -r -o '%K' 2>/dev/null | grep . >/dev/null || break
+  sleep 1
+done
+squeue -h -j "$job" -r -o '%K' 2>/dev/null | grep . >/dev/null &&
+  fail "job $job still queued 60 s after its 4 points finished: $(squeue -j "$job" -r)"
 
 # Four complete run folders, each trained by its own array task.
 count=0
