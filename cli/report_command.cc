@@ -15,8 +15,13 @@ int Report(const std::vector<std::string>&) {
     return Fail(absl::InvalidArgumentError("report needs --runs=DIR and --out=DIR"));
   }
   int unfinished = 0;
-  absl::StatusOr<std::vector<RunRecord>> runs = ReadRuns(FLAGS_runs, &unfinished);
+  std::vector<std::string> superseded;
+  absl::StatusOr<std::vector<RunRecord>> runs = ReadRuns(FLAGS_runs, &unfinished, &superseded);
   if (!runs.ok()) return Fail(runs.status());
+  for (const std::string& dir : superseded) {
+    std::fprintf(stderr, "report: skipped %s: a newer run of its point and seed replaces it\n",
+                 dir.c_str());
+  }
   if (runs->empty()) {
     return Fail(absl::NotFoundError(
         absl::StrCat(FLAGS_runs, ": no finished or diverged runs (", unfinished, " unfinished)")));
@@ -35,8 +40,8 @@ int Report(const std::vector<std::string>&) {
   written->insert(written->begin(), index->begin(), index->end());
   int diverged = 0;
   for (const RunRecord& run : *runs) diverged += run.summary.status() == RunSummary::DIVERGED;
-  std::printf("%zu finished runs, %d diverged (%d unfinished skipped) -> %s: %s\n",
-              runs->size() - diverged, diverged, unfinished, FLAGS_out.c_str(),
+  std::printf("%zu finished runs, %d diverged (%d unfinished, %zu superseded skipped) -> %s: %s\n",
+              runs->size() - diverged, diverged, unfinished, superseded.size(), FLAGS_out.c_str(),
               absl::StrJoin(*written, ", ").c_str());
   return 0;
 }
@@ -48,7 +53,9 @@ const Command kReport{"report",
                       "      tables (Markdown, CSV; mean +- std over seeds) and figures (PNG,\n"
                       "      SVG) of the finished runs under --runs, all on one page:\n"
                       "      index.md and index.html; diverged runs are counted, not\n"
-                      "      plotted. --spec: the sweep's spec, for its titles.\n",
+                      "      plotted. One run per point and seed: where a point's spec changed\n"
+                      "      and it ran again, the older run is skipped (and named).\n"
+                      "      --spec: the sweep's spec, for its titles.\n",
                       __FILE__,
                       {"runs", "out", "spec"},
                       Report};

@@ -112,8 +112,13 @@ absl::StatusOr<rwn::SweepSpec> LoadSweep(const std::string& sweep_file, const st
 // on one page: <report>/index.md and index.html.
 absl::Status Report(const std::string& out, const rwn::SweepSpec& sweep, bool weights) {
   const std::string name = sweep.base().name();
-  absl::StatusOr<std::vector<rwn::RunRecord>> runs = rwn::ReadRuns(absl::StrCat(out, "/", name));
+  std::vector<std::string> superseded;
+  absl::StatusOr<std::vector<rwn::RunRecord>> runs =
+      rwn::ReadRuns(absl::StrCat(out, "/", name), nullptr, &superseded);
   if (!runs.ok() || runs->empty()) return absl::OkStatus();
+  for (const std::string& dir : superseded) {
+    std::printf("report: skipped %s: a newer run of its point and seed replaces it\n", dir.c_str());
+  }
   const std::string report = absl::StrCat(out, "/reports/", name);
   rwn::ReportOptions options;
   options.titles[name] = sweep.titles();

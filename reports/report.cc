@@ -44,9 +44,46 @@ std::string SliceDimension(const LearnSpec& learn) {
   return dimension;
 }
 
+// A point's name: its sweep and labels, or outside a sweep the run's name.
+std::string PointName(const ExperimentSpec& spec) {
+  if (!spec.has_sweep()) return spec.name();
+  std::vector<std::string> parts = {spec.sweep().name()};
+  parts.insert(parts.end(), spec.sweep().label().begin(), spec.sweep().label().end());
+  return absl::StrJoin(parts, "/");
+}
+
+// Keeps, of the runs sharing a point and seed, the one whose summary was
+// written last; the others' folders go to `superseded`.
+void DropSuperseded(std::vector<RunRecord>* runs, std::vector<std::string>* superseded) {
+  std::map<std::pair<std::string, int64_t>, std::pair<fs::file_time_type, size_t>> newest;
+  std::error_code error;
+  for (size_t i = 0; i < runs->size(); ++i) {
+    const RunRecord& run = (*runs)[i];
+    const auto written = fs::last_write_time(RunFolder(run.dir).summary(), error);
+    auto [it, added] = newest.try_emplace({PointName(run.spec), run.spec.seed()}, written, i);
+    if (added) continue;
+    const RunRecord& kept = (*runs)[it->second.second];
+    if (std::tie(written, run.dir) > std::tie(it->second.first, kept.dir))
+      it->second = {written, i};
+  }
+  std::vector<bool> keep(runs->size());
+  for (const auto& [key, at] : newest) keep[at.second] = true;
+  std::vector<RunRecord> kept;
+  for (size_t i = 0; i < runs->size(); ++i) {
+    if (keep[i]) {
+      kept.push_back(std::move((*runs)[i]));
+    } else if (superseded) {
+      superseded->push_back((*runs)[i].dir);
+    }
+  }
+  *runs = std::move(kept);
+  if (superseded) std::sort(superseded->begin(), superseded->end());
+}
+
 }  // namespace
 
-absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished) {
+absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished,
+                                                std::vector<std::string>* superseded) {
   std::error_code error;
   if (!fs::is_directory(root, error)) {
     return absl::NotFoundError(absl::StrCat(root, ": no such folder of runs"));
@@ -70,6 +107,7 @@ absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* un
     ASSIGN_OR_RETURN(run.epochs, folder.ReadMetrics());
     runs.push_back(std::move(run));
   }
+  DropSuperseded(&runs, superseded);
   auto order = [](const RunRecord& run) {
     const SweepCoordinates& at = run.spec.sweep();
     return std::make_tuple(!run.spec.has_sweep(), at.name(), at.point(), run.spec.name(),
@@ -102,14 +140,6 @@ std::string FormatPercent(const Stat& stat) {
 }
 
 namespace {
-
-// A point's name: its sweep and labels, or outside a sweep the run's name.
-std::string PointName(const ExperimentSpec& spec) {
-  if (!spec.has_sweep()) return spec.name();
-  std::vector<std::string> parts = {spec.sweep().name()};
-  parts.insert(parts.end(), spec.sweep().label().begin(), spec.sweep().label().end());
-  return absl::StrJoin(parts, "/");
-}
 
 // The point's per-epoch test and validation top-1 over its runs.
 void EpochCurves(const std::vector<const RunRecord*>& runs, Point* p) {

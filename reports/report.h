@@ -45,8 +45,12 @@ struct RunRecord {
 // The ended (finished or diverged) runs below `root` (not the runs inside a
 // run folder, such as an ensemble's members): sweeps' runs by sweep and grid
 // position, then the others by name, each point's runs by seed. Unfinished
-// ones are counted in `unfinished` if given.
-absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished = nullptr);
+// ones are counted in `unfinished` if given. A point and seed is one run:
+// where several ended runs share them (the point's spec was changed and run
+// again, so its fingerprint, and folder, differ), the one whose summary was
+// written last is read and the others' folders are listed in `superseded`.
+absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished = nullptr,
+                                                std::vector<std::string>* superseded = nullptr);
 
 struct Stat {
   double mean = 0, std = 0;  // std: sample standard deviation (0 for one run)

@@ -229,6 +229,36 @@ TEST_F(ReportTest, DivergedRunsAreCountedNotAveraged) {
   EXPECT_THAT(*data, ::testing::Not(HasSubstr("0.2 ")));
 }
 
+// A point whose spec changed and ran again has a second run folder (another
+// fingerprint) for the same seed: the run written last counts, the older is
+// named, not averaged in.
+TEST_F(ReportTest, ARunReplacedByANewerRunOfItsPointAndSeedIsSkipped) {
+  const char* kLearn = "learn { selector { filter_fraction { fraction: 0.1 } } }";
+  AddRun("s/0.1/seed-1", 1, "WRN", 100, 0.10, 0.10, kLearn, "", "runs/old");
+  AddRun("s/0.1/seed-1", 1, "WRN", 100, 0.80, 0.81, kLearn);
+  AddRun("s/0.1/seed-2", 2, "WRN", 100, 0.84, 0.85, kLearn);
+  const fs::path old_summary = root_ / "runs/old/s/0.1/seed-1/run1/summary.json";
+  const fs::path new_summary = root_ / "runs/s/0.1/seed-1/run1/summary.json";
+  fs::last_write_time(old_summary, fs::last_write_time(new_summary) - std::chrono::hours(1));
+  std::vector<std::string> superseded;
+  auto runs = ReadRuns((root_ / "runs").string(), nullptr, &superseded);
+  ASSERT_OK(runs);
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_THAT(superseded, ::testing::ElementsAre(old_summary.parent_path().string()));
+  const std::vector<Point> points = GroupPoints(*runs);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].top1.n, 2);
+  EXPECT_NEAR(points[0].top1.mean, 0.82, 1e-12);
+
+  // Made newer, the other run of seed 1 is the one read.
+  fs::last_write_time(old_summary, fs::last_write_time(new_summary) + std::chrono::hours(1));
+  superseded.clear();
+  runs = ReadRuns((root_ / "runs").string(), nullptr, &superseded);
+  ASSERT_OK(runs);
+  EXPECT_THAT(superseded, ::testing::ElementsAre(new_summary.parent_path().string()));
+  EXPECT_NEAR(GroupPoints(*runs)[0].top1.mean, 0.47, 1e-12);
+}
+
 TEST_F(ReportTest, RunsWithAValidationSplitReportTheTestAccuracyAtTheirBestValidationEpoch) {
   const char* kLearn = "learn { selector { filter_fraction { fraction: 0.1 } } }";
   // Last epoch 0.80 and 0.84; at the best validation epoch 0.70 and 0.74.

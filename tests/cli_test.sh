@@ -184,7 +184,7 @@ expect 0 sweep "2 of 2 points finished, 0 diverged, 0 failed" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --workers=2 --device=cpu
 expect 2 sweep-bad-point "--point=5; allowed: 0 to 1 (the sweep has 2 points)" -- \
   sweep --spec="$TMP/sweep.pbtxt" --out="$TMP/sweep-runs" --point=5
-expect 0 report "2 finished runs, 0 diverged (0 unfinished skipped)" -- \
+expect 0 report "2 finished runs, 0 diverged (0 unfinished, 0 superseded skipped)" -- \
   report --runs="$TMP/sweep-runs" --out="$TMP/report"
 [[ -s "$TMP/report/cli-sweep.md" && -s "$TMP/report/cli-sweep_params.png" ]] ||
   fail "report lacks its table or figure: $(ls "$TMP/report")"
@@ -206,7 +206,7 @@ expect 2 bad-backend "--backend=k8s; allowed: local, slurm" -- \
 
 # The report counts a diverged run and does not plot it.
 cp -r "$OUT/cli/diverging" "$TMP/sweep-runs/"
-expect 0 report-diverged "2 finished runs, 1 diverged (0 unfinished skipped)" -- \
+expect 0 report-diverged "2 finished runs, 1 diverged (0 unfinished, 0 superseded skipped)" -- \
   report --runs="$TMP/sweep-runs" --out="$TMP/report2"
 grep -q '^cli/diverging,1,diverged,WRN-10-1,' "$TMP/report2/runs.csv" ||
   fail "runs.csv lacks the diverged run: $(cat "$TMP/report2/runs.csv")"
