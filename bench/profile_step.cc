@@ -6,11 +6,13 @@
 //   bazel run //bench:profile_step -- ResNet-20 128 all_learned filters10_fast bn_only
 //
 // Arguments: a model of bench/step.cc, the batch size, configuration names.
+// ROWS=N in the environment prints the N slowest operators (default 12).
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -48,7 +50,7 @@ std::map<std::string, double> SelfTimes(const profiler::thread_event_lists& list
 }
 
 void Profile(const std::string& model, const std::string& text, const StepConfig& config,
-             int64_t batch) {
+             int64_t batch, int rows) {
   TrainStep step(text, config, batch);
   for (int i = 0; i < 20; ++i) step.Run();  // warm-up: a fresh process is slow for its first steps
   const int steps = 3;
@@ -66,7 +68,7 @@ void Profile(const std::string& model, const std::string& text, const StepConfig
   std::printf("\n%s, %s, batch %lld: %.1f ms per step in operators\n", model.c_str(),
               config.name.c_str(), static_cast<long long>(batch), total / steps / 1000);
   std::printf("| operator | ms per step | share |\n|---|---:|---:|\n");
-  for (size_t i = 0; i < std::min<size_t>(12, sorted.size()); ++i) {
+  for (size_t i = 0; i < std::min<size_t>(rows, sorted.size()); ++i) {
     std::printf("| %s | %.1f | %.0f%% |\n", sorted[i].second.c_str(),
                 sorted[i].first / steps / 1000, 100 * sorted[i].first / total);
   }
@@ -79,6 +81,12 @@ int main(int argc, char** argv) {
   rwn::InitRuntime(/*threads=*/0);
   if (argc < 4) {
     std::fprintf(stderr, "usage: profile_step MODEL BATCH CONFIG...\n");
+    return 2;
+  }
+  const char* rows_text = std::getenv("ROWS");
+  const int rows = rows_text ? std::atoi(rows_text) : 12;
+  if (rows < 1) {
+    std::fprintf(stderr, "profile_step: ROWS=%s; allowed: a whole number >= 1\n", rows_text);
     return 2;
   }
   const std::string model = argv[1];
@@ -96,7 +104,7 @@ int main(int argc, char** argv) {
     bool found = false;
     for (const rwn::StepConfig& config : rwn::StepConfigs()) {
       if (config.name == argv[i]) {
-        rwn::Profile(model, text, config, std::atoll(argv[2]));
+        rwn::Profile(model, text, config, std::atoll(argv[2]), rows);
         found = true;
       }
     }
