@@ -55,6 +55,13 @@ int Train(const std::vector<std::string>&) {
   distributed->device = options.device;
   std::unique_ptr<Communicator> communicator;
   if (distributed->world_size > 1) {
+    // A spec that cannot be read, or a bad value in it, fails every rank
+    // alike before they meet: a rank that failed after would leave the
+    // others with a rendezvous error instead of the reason.
+    if (absl::StatusOr<ExperimentSpec> spec = ReadExperimentFile(FLAGS_spec, options.device);
+        !spec.ok()) {
+      return Fail(spec.status());
+    }
     absl::StatusOr<std::unique_ptr<Communicator>> connected = Communicator::Connect(*distributed);
     if (!connected.ok()) return Fail(connected.status());
     communicator = std::move(*connected);

@@ -32,6 +32,15 @@ absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOp
   return TrainRun(spec, options);
 }
 
+absl::StatusOr<ExperimentSpec> ReadExperimentFile(const std::string& path,
+                                                  const std::string& device) {
+  ASSIGN_OR_RETURN(ExperimentSpec spec, ParseTextProtoFile<ExperimentSpec>(path));
+  absl::Status valid = ValidateSpec(spec);
+  if (valid.ok()) valid = ValidateSpecOnDevice(spec, device);
+  if (!valid.ok()) return absl::Status(valid.code(), absl::StrCat(path, ": ", valid.message()));
+  return spec;
+}
+
 absl::StatusOr<RunOutcome> RunExperimentFile(const std::string& path, const RunOptions& options) {
   ASSIGN_OR_RETURN(ExperimentSpec spec, ParseTextProtoFile<ExperimentSpec>(path));
   absl::StatusOr<RunOutcome> outcome = RunExperiment(spec, options);

@@ -19,6 +19,11 @@ absl::Status CheckSpec(const ExperimentSpec& spec);
 // Trains `spec` (or reads its finished run) under `options.out`.
 absl::StatusOr<RunOutcome> RunExperiment(const ExperimentSpec& spec, const RunOptions& options);
 
+// Parses `path` and checks its values (ValidateSpec, and for `device`),
+// without building anything; errors are prefixed with the path.
+absl::StatusOr<ExperimentSpec> ReadExperimentFile(const std::string& path,
+                                                  const std::string& device);
+
 // Parses `path` and runs it; errors are prefixed with the path.
 absl::StatusOr<RunOutcome> RunExperimentFile(const std::string& path, const RunOptions& options);
 
