@@ -18,10 +18,7 @@ int Report(const std::vector<std::string>&) {
   std::vector<std::string> superseded;
   absl::StatusOr<std::vector<RunRecord>> runs = ReadRuns(FLAGS_runs, &unfinished, &superseded);
   if (!runs.ok()) return Fail(runs.status());
-  for (const std::string& dir : superseded) {
-    std::fprintf(stderr, "report: skipped %s: a newer run of its point and seed replaces it\n",
-                 dir.c_str());
-  }
+  PrintSuperseded("report", superseded);
   if (runs->empty()) {
     return Fail(absl::NotFoundError(
         absl::StrCat(FLAGS_runs, ": no finished or diverged runs (", unfinished, " unfinished)")));

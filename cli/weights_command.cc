@@ -18,10 +18,7 @@ int EveryRun() {
   std::vector<std::string> superseded;
   absl::StatusOr<std::vector<RunRecord>> runs = ReadRuns(FLAGS_runs, nullptr, &superseded);
   if (!runs.ok()) return Fail(runs.status());
-  for (const std::string& dir : superseded) {
-    std::fprintf(stderr, "weights: skipped %s: a newer run of its point and seed replaces it\n",
-                 dir.c_str());
-  }
+  PrintSuperseded("weights", superseded);
   absl::StatusOr<std::vector<std::string>> written = WriteWeightsReport(*runs, FLAGS_out);
   if (!written.ok()) return Fail(written.status());
   std::printf("%zu runs analyzed -> %s: %s\n", runs->size(), FLAGS_out.c_str(),

@@ -116,9 +116,7 @@ absl::Status Report(const std::string& out, const rwn::SweepSpec& sweep, bool we
   absl::StatusOr<std::vector<rwn::RunRecord>> runs =
       rwn::ReadRuns(absl::StrCat(out, "/", name), nullptr, &superseded);
   if (!runs.ok() || runs->empty()) return absl::OkStatus();
-  for (const std::string& dir : superseded) {
-    std::printf("report: skipped %s: a newer run of its point and seed replaces it\n", dir.c_str());
-  }
+  rwn::PrintSuperseded("report", superseded);
   const std::string report = absl::StrCat(out, "/reports/", name);
   rwn::ReportOptions options;
   options.titles[name] = sweep.titles();

@@ -119,6 +119,13 @@ absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* un
   return runs;
 }
 
+void PrintSuperseded(const std::string& command, const std::vector<std::string>& superseded) {
+  for (const std::string& dir : superseded) {
+    std::fprintf(stderr, "%s: skipped %s: a newer run of its point and seed replaces it\n",
+                 command.c_str(), dir.c_str());
+  }
+}
+
 Stat Summarize(const std::vector<double>& values) {
   Stat stat;
   stat.n = static_cast<int>(values.size());

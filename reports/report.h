@@ -51,6 +51,8 @@ struct RunRecord {
 // written last is read and the others' folders are listed in `superseded`.
 absl::StatusOr<std::vector<RunRecord>> ReadRuns(const std::string& root, int* unfinished = nullptr,
                                                 std::vector<std::string>* superseded = nullptr);
+// Names each superseded run folder on stderr, as `command` skipped it.
+void PrintSuperseded(const std::string& command, const std::vector<std::string>& superseded);
 
 struct Stat {
   double mean = 0, std = 0;  // std: sample standard deviation (0 for one run)
